@@ -1,0 +1,3 @@
+from derivcheck.cli import main
+
+main()

@@ -1,0 +1,152 @@
+"""Name the mistake in a wrong claim (SPEC §2): sign, constant factor, rounded
+constant, transposed, other index order, a missing or extra path of the DAG,
+missing symmetrisation; plus the entries that differ most.
+
+Each diagnosis is a candidate transformation of the truth tested against the
+claim's values at the valid sample points; the first that fits is reported.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from itertools import combinations
+
+import mpmath
+import numpy as np
+
+from derivcheck.ops import fmt_shape
+
+FIT = 1e-9
+
+
+def _fits(a: np.ndarray, b: np.ndarray) -> bool:
+    scale = max(float(np.max(np.abs(a), initial=0)), float(np.max(np.abs(b), initial=0)), 1e-300)
+    return bool(np.all(np.abs(a - b) <= FIT * scale))
+
+
+def shape_diagnosis(claim_shape: tuple, written: tuple, of_first: tuple, wrt_first: bool) -> str:
+    text = f"wrong shape: the claim is {fmt_shape(claim_shape)}, the derivative is {fmt_shape(written)}"
+    if len(claim_shape) == 2 and claim_shape == written[::-1]:
+        return text + " — the claim is transposed"
+    if sorted(claim_shape) == sorted(written) and len(written) > 2:
+        return text + " — the claim uses another index order" + ("" if wrt_first else
+                                                               " (if it lists the wrt indices first, say index_order: wrt-first)")
+    return text
+
+
+def _constant(ratio: float) -> str:
+    frac = Fraction(ratio).limit_denominator(1000)
+    return str(frac) if abs(float(frac) - ratio) < 1e-9 * abs(ratio) else f"{ratio:.6g}"
+
+
+def diagnose(checker, claim, truth, value, rows) -> tuple[str, list]:
+    shape = claim.expected
+    S = np.array([[float(x) for x in r[2]] for r in rows])
+    C = np.array([[float(x) for x in r[3]] for r in rows])
+    details = _differing_entries(S, C, shape) if shape else []
+    if not len(rows):
+        return "", details
+    if _fits(C, -S):
+        return "opposite sign", details
+    mask = np.abs(S) > 1e-12 * max(np.max(np.abs(S)), 1e-300)
+    if mask.any() and np.all(np.abs(C[~mask]) <= 1e-12 * max(np.max(np.abs(C)), 1e-300)):
+        ratios = C[mask] / S[mask]
+        k = float(np.median(ratios))
+        if np.all(np.abs(ratios - k) <= FIT * abs(k)) and k != 0:
+            if abs(k - 1) < 1e-2:
+                return f"a rounded constant: the claim is {k:.9g} × the truth (write the exact constant, or set rtol)", details
+            return f"off by a constant factor: the claim is {_constant(k)} × the truth", details
+    if len(shape) == 2 and shape[0] == shape[1]:
+        n = len(rows)
+        if _fits(C.reshape((n,) + shape).transpose(0, 2, 1), S.reshape((n,) + shape)):
+            hint = " (X⁻¹ where X⁻ᵀ is meant?)" if "inv" in claim.spec.body.text else ""
+            return "transposed: the claim is the transpose of the true derivative" + hint, details
+    order = _other_order(checker, claim, S, C)
+    if order:
+        return order, details
+    paths = _path_diagnosis(checker, claim, rows, S, C)
+    if paths:
+        return paths, details
+    sym = _symmetrisation(checker, claim, truth, value, rows)
+    if sym:
+        return sym, details
+    return "", details
+
+
+def _other_order(checker, claim, S, C) -> str:
+    k = len(checker.graph.shapes[claim.of])
+    shape = claim.expected
+    if claim.spec.diagonal or k == 0 or k == len(shape):
+        return ""
+    other = shape[k:] + shape[:k]
+    if other != shape:
+        return ""
+    n = len(S)
+    axes = (0,) + tuple(range(1 + len(shape) - k, 1 + len(shape))) + tuple(range(1, 1 + len(shape) - k))
+    swapped = S.reshape((n,) + shape).transpose(axes).reshape(n, -1)
+    if _fits(C, swapped):
+        return ("the claim is written in the other index order (wrt first, as sympy and Mathematica do); "
+                "add index_order: wrt-first or swap the indices")
+    return ""
+
+
+def _path_diagnosis(checker, claim, rows, S, C) -> str:
+    if len(claim.wrt) != 1:
+        return ""
+    from derivcheck.symbolic import paths
+
+    found = paths(checker.sym, claim.of, claim.wrt[0])
+    if len(found) < 2 or len(found) > 16:
+        return ""
+    terms = []
+    for path, term in found:
+        values = []
+        for point, j, *_ in rows:
+            free, fn, _ = checker.compile(term, j)
+            known = checker.values_at(point, j, 30)
+            values.append([float(mpmath.re(x)) for x in fn([known[x] for x in free], 30)])
+        terms.append((path, np.array(values)))
+    name = lambda p: " → ".join(p)  # noqa: E731
+    for size in (1, 2):
+        for group in combinations(terms, size):
+            total = sum(t for _, t in group)
+            if _fits(C, S - total):
+                which = " and ".join(f"the path {name(p)}" for p, _ in group)
+                return f"a missing path term: the claim leaves out {which}"
+    for path, t in terms:
+        if _fits(C, S + t):
+            return f"an extra term: the path {name(path)} is counted twice"
+    return ""
+
+
+def _symmetrisation(checker, claim, truth, value, rows) -> str:
+    squares = [n for n, s in checker.graph.inputs.items() if len(s) == 2 and s[0] == s[1]
+               and checker.model.domains.get(n) not in ("symmetric", "spd")]
+    if not squares:
+        return ""
+    point, j = dict(rows[0][0]), rows[0][1]
+    for name in squares:
+        a = np.asarray(point[name], dtype=object)
+        point[name] = (a + a.T) / 2
+    (tf, tfn, _), (cf, cfn, _) = checker.compile(truth, j), checker.compile(value, j)
+    known = checker.values_at(point, j, 30)
+    s = np.array([float(mpmath.re(x)) for x in tfn([known[x] for x in tf], 30)])
+    c = np.array([float(mpmath.re(x)) for x in cfn([known[x] for x in cf], 30)])
+    if _fits(c, s):
+        names = ", ".join(squares)
+        return (f"missing symmetrisation: the claim is right only when {names} is symmetric "
+                f"(as 2Ax is for (A + Aᵀ)x)")
+    return ""
+
+
+def _differing_entries(S, C, shape, count: int = 3) -> list:
+    diff = np.abs(S[0] - C[0])
+    order = np.argsort(-diff)[:count]
+    lines = []
+    for k in order:
+        if diff[k] == 0:
+            break
+        index = np.unravel_index(k, shape)
+        label = ",".join(str(i + 1) for i in index)
+        lines.append(f"entry [{label}]: claimed {C[0][k]:.10g}, true {S[0][k]:.10g}")
+    return lines

@@ -1,0 +1,319 @@
+"""The expression language of SPEC §1.3, parsed safely.
+
+Text goes through Python's `ast` parser only; the resulting tree is walked with a
+whitelist and turned into small frozen dataclasses. Nothing is ever evaluated,
+and no text reaches sympy. Offsets are 0-based positions in the original text.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import re
+import unicodedata
+from dataclasses import dataclass
+from fractions import Fraction
+
+from derivcheck.errors import ExprError
+
+ELEMENTWISE = frozenset(
+    "exp log sqrt sin cos tan tanh sigmoid relu softplus abs".split()
+)
+TENSOR_FUNCTIONS = frozenset(
+    "sum mean trace tr det logdet inv transpose norm dot outer diag softmax logsumexp eye ones".split()
+)
+CLAIM_FUNCTIONS = frozenset({"grad", "hess", "hessdiag"})
+ENTRY_FUNCTIONS = frozenset({"delta"})
+FUNCTIONS = ELEMENTWISE | TENSOR_FUNCTIONS | CLAIM_FUNCTIONS | ENTRY_FUNCTIONS
+RESERVED = FUNCTIONS | {"pi"}
+NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+
+MAX_TEXT = 10_000
+MAX_NODES = 5_000
+MAX_DEPTH = 100
+MAX_LITERAL_DIGITS = 60
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` cannot name an input, node, dim, function or index (None if it can)."""
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        bad = next((c for c in str(name) if ord(c) > 127), None)
+        if bad is not None:
+            return f"name {name!r} contains the non-ASCII character {unicodedata.name(bad, hex(ord(bad)))}; names are ASCII identifiers"
+        return f"{name!r} is not a valid name (letters, digits and _, starting with a letter)"
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        return f"{name!r} is a Python keyword and cannot be a name"
+    if name in RESERVED:
+        return f"{name!r} is a function or constant of the expression language and cannot be a name"
+    return None
+
+
+@dataclass(frozen=True)
+class Num:
+    value: Fraction
+    pos: int
+
+
+@dataclass(frozen=True)
+class Name:
+    id: str
+    pos: int
+
+
+@dataclass(frozen=True)
+class Neg:
+    operand: "Expr"
+    pos: int
+
+
+@dataclass(frozen=True)
+class Bin:
+    op: str  # one of + - * / ** @
+    left: "Expr"
+    right: "Expr"
+    pos: int
+
+
+@dataclass(frozen=True)
+class Transpose:
+    operand: "Expr"
+    pos: int
+
+
+@dataclass(frozen=True)
+class Call:
+    fn: str
+    args: tuple
+    pos: int
+    axis: int | None = None
+    prime: int = 0  # f'(x) has prime 1, f''(x) prime 2
+
+
+@dataclass(frozen=True)
+class Index:
+    base: str
+    indices: tuple
+    pos: int
+
+
+Expr = Num | Name | Neg | Bin | Transpose | Call | Index
+
+_BINOPS = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.Pow: "**",
+    ast.MatMult: "@",
+}
+
+_DESCRIBE = {
+    ast.Lambda: "a lambda",
+    ast.Attribute: "attribute access",
+    ast.ListComp: "a comprehension",
+    ast.SetComp: "a comprehension",
+    ast.DictComp: "a comprehension",
+    ast.GeneratorExp: "a comprehension",
+    ast.NamedExpr: "an assignment expression (:=)",
+    ast.JoinedStr: "a string",
+    ast.Compare: "a comparison",
+    ast.BoolOp: "a boolean operator",
+    ast.IfExp: "a conditional expression",
+    ast.Subscript: "indexing",
+    ast.Starred: "a starred expression",
+    ast.List: "a list",
+    ast.Tuple: "a tuple",
+    ast.Dict: "a dict",
+    ast.Set: "a set",
+    ast.Await: "await",
+    ast.Yield: "yield",
+}
+
+
+def _preprocess(text: str) -> tuple[str, list[int], set[int]]:
+    """Rewrite `^` as `**` and primes `f'` as `f_`, keeping a map back to the original offsets."""
+    out: list[str] = []
+    origin: list[int] = []
+    primes: set[int] = set()
+    for i, ch in enumerate(text):
+        if ch == "^":
+            out.append("**")
+            origin.extend((i, i))
+        elif ch == "'":
+            if not (i > 0 and (text[i - 1].isalnum() or text[i - 1] in "_'")):
+                raise ExprError("strings are not allowed in an expression", i)
+            primes.add(len(out))
+            out.append("_")
+            origin.append(i)
+        else:
+            out.append(ch)
+            origin.append(i)
+    origin.append(len(text))
+    return "".join(out), origin, primes
+
+
+def _check_characters(text: str) -> None:
+    for i, ch in enumerate(text):
+        if ord(ch) > 127:
+            name = unicodedata.name(ch, f"U+{ord(ch):04X}")
+            raise ExprError(
+                f"non-ASCII character {name} (U+{ord(ch):04X}); expressions are plain ASCII "
+                "(write x**2 for x², * for ·)",
+                i,
+            )
+        if ch in "\n\r" or (ord(ch) < 32 and ch != "\t"):
+            raise ExprError("an expression is one line of text", i)
+        if ch == '"':
+            raise ExprError("strings are not allowed in an expression", i)
+        if ch == ";":
+            raise ExprError("';' is not allowed: an expression is a single formula", i)
+
+
+def parse(text: str, *, entries: bool = False, claim: bool = False) -> Expr:
+    """Parse an expression (SPEC §1.3). `claim` allows grad/hess/hessdiag, `entries` indexing and delta."""
+    if not isinstance(text, str) or not text.strip():
+        raise ExprError("empty expression", 0)
+    if len(text) > MAX_TEXT:
+        raise ExprError(f"expression longer than {MAX_TEXT} characters", 0)
+    _check_characters(text)
+    source, origin, primes = _preprocess(text)
+    try:
+        tree = ast.parse(source.strip(), mode="eval")
+    except SyntaxError as exc:
+        offset = (exc.offset or 1) - 1 + (len(source) - len(source.lstrip()))
+        juxtaposed = re.search(r"[0-9.]\s*[A-Za-z(]|\)\s*[A-Za-z0-9(]", text)
+        hint = "; write products with *, as in 2*x" if juxtaposed else ""
+        raise ExprError(f"syntax error: {exc.msg}{hint}", origin[min(max(offset, 0), len(origin) - 1)]) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ExprError("expression nested too deeply", 0) from None
+    lead = len(source) - len(source.lstrip())
+    return _Converter(source, origin, primes, lead, entries=entries, claim=claim).convert(tree.body)
+
+
+class _Converter:
+    """Walks the Python AST iteratively-bounded and builds Expr nodes from a whitelist."""
+
+    def __init__(self, source, origin, primes, lead, *, entries, claim):
+        self.source, self.origin, self.primes, self.lead = source, origin, primes, lead
+        self.entries, self.claim = entries, claim
+        self.count = 0
+
+    def pos(self, node: ast.AST) -> int:
+        return self.origin[min(self.lead + getattr(node, "col_offset", 0), len(self.origin) - 1)]
+
+    def fail(self, message: str, node: ast.AST):
+        raise ExprError(message, self.pos(node))
+
+    def convert(self, node: ast.AST, depth: int = 0) -> Expr:
+        self.count += 1
+        if self.count > MAX_NODES:
+            self.fail(f"expression has more than {MAX_NODES} parts", node)
+        if depth > MAX_DEPTH:
+            self.fail(f"expression nested deeper than {MAX_DEPTH} levels", node)
+        method = getattr(self, "_" + type(node).__name__, None)
+        if method is None:
+            what = _DESCRIBE.get(type(node), type(node).__name__)
+            self.fail(f"{what} is not allowed in an expression", node)
+        return method(node, depth + 1)
+
+    def _Constant(self, node: ast.Constant, depth: int) -> Expr:
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            what = "a string" if isinstance(value, (str, bytes)) else f"the constant {value!r}"
+            self.fail(f"{what} is not allowed in an expression", node)
+        start = self.lead + node.col_offset
+        literal = self.source[start : self.lead + node.end_col_offset].replace("_", "")
+        digits = len(literal.split("e")[0].split("E")[0])
+        if digits > MAX_LITERAL_DIGITS:
+            self.fail(f"number literal longer than {MAX_LITERAL_DIGITS} digits", node)
+        try:
+            exact = Fraction(literal)
+        except (ValueError, ZeroDivisionError):
+            self.fail(f"cannot read the number {literal!r}", node)
+        if exact != 0 and abs(exact.numerator.bit_length() - exact.denominator.bit_length()) > 1000:
+            self.fail(f"number {literal!r} is too large or too small", node)
+        return Num(exact, self.pos(node))
+
+    def _Name(self, node: ast.Name, depth: int) -> Expr:
+        if node.id.startswith("_") or "__" in node.id:
+            self.fail(f"the name {node.id!r} is not allowed", node)
+        if node.id in FUNCTIONS:
+            self.fail(f"{node.id!r} is a function: call it as {node.id}(...)", node)
+        return Name(node.id, self.pos(node))
+
+    def _BinOp(self, node: ast.BinOp, depth: int) -> Expr:
+        op = _BINOPS.get(type(node.op))
+        if op is None:
+            self.fail(f"the operator {type(node.op).__name__} is not allowed", node)
+        left = self.convert(node.left, depth)
+        right = self.convert(node.right, depth)
+        return Bin(op, left, right, self.pos(node))
+
+    def _UnaryOp(self, node: ast.UnaryOp, depth: int) -> Expr:
+        operand = self.convert(node.operand, depth)
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        if isinstance(node.op, ast.USub):
+            if isinstance(operand, Num):
+                return Num(-operand.value, self.pos(node))
+            return Neg(operand, self.pos(node))
+        self.fail(f"the operator {type(node.op).__name__} is not allowed", node)
+
+    def _Attribute(self, node: ast.Attribute, depth: int) -> Expr:
+        if node.attr != "T":
+            self.fail(f"attribute access .{node.attr} is not allowed (only .T, the transpose)", node)
+        return Transpose(self.convert(node.value, depth), self.pos(node))
+
+    def _Subscript(self, node: ast.Subscript, depth: int) -> Expr:
+        if not self.entries:
+            self.fail("indexing x[k] is only allowed in `entries` claims", node)
+        if not isinstance(node.value, ast.Name):
+            self.fail("only a name can be indexed, as in x[k] or W[i, j]", node)
+        parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if isinstance(node.slice, ast.Slice) or any(isinstance(p, ast.Slice) for p in parts):
+            self.fail("slices are not allowed; index one entry, as in W[i, j]", node)
+        indices = tuple(self.convert(p, depth) for p in parts)
+        return Index(self._Name(node.value, depth).id, indices, self.pos(node))
+
+    def _Call(self, node: ast.Call, depth: int) -> Expr:
+        if not isinstance(node.func, ast.Name):
+            self.fail("only named functions can be called, as in sin(x)", node)
+        start = self.lead + node.func.col_offset
+        end = self.lead + node.func.end_col_offset
+        prime = sum(1 for i in range(start, end) if i in self.primes)
+        fn = node.func.id[: len(node.func.id) - prime] if prime else node.func.id
+        if fn.startswith("_") or "__" in fn:
+            self.fail(f"the name {fn!r} is not allowed", node)
+        if prime > 2:
+            self.fail("only f'(x) and f''(x) are supported", node)
+        if fn in CLAIM_FUNCTIONS and not self.claim:
+            self.fail(f"{fn}(...) is only allowed in claims", node)
+        if fn in ENTRY_FUNCTIONS and not self.entries:
+            self.fail(f"{fn}(...) is only allowed in `entries` claims", node)
+        if any(isinstance(a, ast.Starred) for a in node.args):
+            self.fail("starred arguments are not allowed", node)
+        axis = None
+        for kw in node.keywords:
+            if kw.arg != "axis" or fn != "sum":
+                self.fail("the only keyword argument is axis=, in sum(X, axis=0)", node)
+            if not (isinstance(kw.value, ast.Constant) and kw.value.value in (0, 1)) or isinstance(kw.value.value, bool):
+                self.fail("axis must be 0 or 1", kw.value)
+            axis = kw.value.value
+        args = tuple(self.convert(a, depth) for a in node.args)
+        return Call(fn, args, self.pos(node), axis=axis, prime=prime)
+
+
+def names_in(expr: Expr) -> list[Name]:
+    """Every Name node in an expression, in order (iterative: expressions may be deep)."""
+    found, stack = [], [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Name):
+            found.append(node)
+        elif isinstance(node, (Neg, Transpose)):
+            stack.append(node.operand)
+        elif isinstance(node, Bin):
+            stack.extend((node.right, node.left))
+        elif isinstance(node, (Call, Index)):
+            stack.extend(reversed(node.args if isinstance(node, Call) else node.indices))
+    return found

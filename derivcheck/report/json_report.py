@@ -1,0 +1,52 @@
+"""`--format json`: one object, {"problems": [...], "summary": {...}} (SPEC §3)."""
+
+from __future__ import annotations
+
+import json
+
+from derivcheck.report import summary
+
+
+def claim_dict(c) -> dict:
+    out = {
+        "index": c.index,
+        "name": c.name,
+        "of": c.of,
+        "wrt": c.wrt[0] if len(c.wrt) == 1 else c.wrt,
+        "verdict": c.verdict,
+        "passed": c.passed,
+        "max_rel_error": c.max_rel_error,
+        "message": c.message,
+        "line": c.line,
+        "column": c.col,
+        "claim": c.claim_text,
+        "true": c.truth_text,
+    }
+    if c.reading:
+        out["read_as"] = c.reading
+    if c.counterexample is not None:
+        ce = c.counterexample
+        out["counterexample"] = {"point": ce.point, "claimed": ce.claimed, "true": ce.true}
+        if ce.engine is not None:
+            out["counterexample"]["engine"] = ce.engine
+    if c.verdict in ("wrong", "expected-fail", "inconsistent"):
+        out["diagnosis"] = c.diagnosis
+    if c.details:
+        out["details"] = list(c.details)
+    return out
+
+
+def problem_dict(r) -> dict:
+    out = {"file": r.file, "id": r.id, "status": r.status, "exit": r.exit_code,
+           "claims": [claim_dict(c) for c in r.claims]}
+    if r.title:
+        out["title"] = r.title
+    if r.error is not None:
+        out["error"] = dict(r.error)
+    if r.derived:
+        out["derived"] = [{"of": of, "wrt": wrt, "derivative": text} for of, wrt, text in r.derived]
+    return out
+
+
+def render(results) -> str:
+    return json.dumps({"problems": [problem_dict(r) for r in results], "summary": summary(results)}, indent=2)

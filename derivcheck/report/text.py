@@ -1,0 +1,122 @@
+"""The terminal report (rich): one block per problem, a line per claim, details on failure.
+
+User text is passed as `Text` objects so that `[i]` in a formula is never read
+as markup; soft wrapping keeps one line per line in CI logs.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.text import Text
+
+from derivcheck.report import summary
+
+MARK = {"proved": "✓", "verified": "✓", "expected-fail": "✓", "approximate": "≈", "wrong": "✗",
+        "error": "!", "inconsistent": "?", "undecided": "?"}
+STYLE = {True: "green", False: "red"}
+
+
+def console(stream=None, force_plain: bool = False) -> Console:
+    import os
+
+    plain = force_plain or "NO_COLOR" in os.environ
+    return Console(file=stream, soft_wrap=True, no_color=plain, highlight=False, emoji=False,
+                   force_terminal=None if not plain else False)
+
+
+def _mark(c) -> str:
+    return MARK.get(c.verdict, "?") if c.passed or c.verdict not in ("proved", "verified") else "✗"
+
+
+def claim_title(c) -> str:
+    wrt = c.wrt[0] if len(c.wrt) == 1 else ", ".join(c.wrt)
+    denominator = f"∂{wrt}" if len(c.wrt) == 1 else "∂" + "∂".join(c.wrt)
+    order = "" if len(c.wrt) == 1 else "²"
+    return f"∂{order}{c.of}/{denominator} = {c.claim_text}"
+
+
+def write_claim(out: Console, c, verbose: bool = True) -> None:
+    line = Text("  ")
+    line.append(f"{_mark(c)} {c.verdict:<13}", style=STYLE[c.passed])
+    line.append(claim_title(c))
+    if c.name and not c.name.startswith("claim "):
+        line.append(f"  ({c.name})", style="dim")
+    out.print(line)
+    if not verbose and c.passed:
+        return
+    extra = []
+    if c.reading:
+        extra.append(f"read as: {c.reading}")
+    if c.message and (not c.passed or c.verdict in ("verified", "approximate")):
+        extra.append(c.message)
+    if c.verdict == "error" and c.line:
+        extra.insert(0, f"at line {c.line}, column {c.col}")
+    if c.truth_text and not c.passed and c.verdict not in ("error",):
+        extra.append(f"true derivative: {c.truth_text}")
+    ce = c.counterexample
+    if ce is not None:
+        point = ", ".join(f"{k} = {_value(v)}" for k, v in ce.point.items())
+        extra.append(f"counterexample: {point}")
+        extra.append(f"  claimed: {_value(ce.claimed)}")
+        extra.append(f"  true:    {_value(ce.true)}")
+        if ce.engine is not None:
+            extra.append(f"  engine:  {_value(ce.engine)}")
+    if c.diagnosis:
+        extra.append(f"diagnosis: {c.diagnosis}")
+    extra.extend(c.details)
+    for text in extra:
+        out.print(Text("      " + text))
+
+
+def _value(v) -> str:
+    if isinstance(v, list):
+        return "[" + ", ".join(_value(x) for x in v) + "]"
+    if isinstance(v, float):
+        return f"{v:.10g}"
+    return str(v)
+
+
+def write_problem(out: Console, r, verbose: bool = True) -> None:
+    head = Text(r.file, style="bold")
+    if r.title:
+        head.append(f"  {r.title}", style="dim")
+    out.print(head)
+    if r.error is not None:
+        write_error(out, r)
+        return
+    for of, wrt, text in r.derived:
+        out.print(Text(f"  ∂{of}/∂{wrt} = {text}"))
+    if r.steps:
+        from derivcheck.report.steps_text import write_steps
+
+        for derivation in r.steps:
+            write_steps(out, derivation)
+    for c in r.claims:
+        write_claim(out, c, verbose)
+
+
+def write_error(out: Console, r) -> None:
+    e = r.error
+    where = f"{r.file}:{e['line']}:{e['column']}" if e.get("line") else r.file
+    out.print(Text(f"{where}: error: {e['message']}"), style=None)
+
+
+def status_line(r) -> Text:
+    label = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "undecided": "UNDECIDED", "internal-error": "INTERNAL"}[r.status]
+    line = Text(f"{label:<9}", style=STYLE[r.status == "pass"])
+    line.append(r.file)
+    if r.error is None:
+        counts: dict = {}
+        for c in r.claims:
+            counts[c.verdict] = counts.get(c.verdict, 0) + 1
+        line.append("  (" + ", ".join(f"{n} {v}" for v, n in counts.items()) + ")" if counts else "  (no claims)", style="dim")
+    return line
+
+
+def summary_line(results) -> Text:
+    s = summary(results)
+    parts = [f"{s['problems']} problem{'s' * (s['problems'] != 1)}", f"{s['claims']} claims"]
+    parts += [f"{n} {v}" for v, n in sorted(s["verdicts"].items())]
+    if s["errors"]:
+        parts.append(f"{s['errors']} file error{'s' * (s['errors'] != 1)}")
+    return Text(", ".join(parts) + f" — exit {s['exit']}", style=STYLE[s["exit"] == 0])

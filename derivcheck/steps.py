@@ -1,0 +1,187 @@
+"""The chain-rule derivation as data (SPEC §4), the way solution 1b writes it.
+
+Local partials on the paths from v to f (in node names and substituted), the path
+sum factored in backprop order, the result before and after simplification, the
+adjoint rule at each tensor node, and the backprop table at the first sample point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from derivcheck.ops import OPS, fmt_shape
+from derivcheck.printing import number, show
+
+BAR = "\u0304"
+
+
+@dataclass(frozen=True)
+class Derivation:
+    of: str
+    wrt: str
+    partials: tuple  # (child, parent, in node names, substituted)
+    path_sum: str
+    result_nodes: str
+    result: str
+    rules: tuple  # (node, text) adjoint rules for tensor nodes
+    table: tuple  # (name, value, adjoint) at the first sample point
+    point: dict
+
+
+def d(f: str, v: str) -> str:
+    return f"∂{f}/∂{v}"
+
+
+def on_paths(sym, f: str, v: str) -> list:
+    """User nodes that lie on some path from v to f, in dependency order."""
+    below = set(sym.descendants(v)) | {v}
+    above = {f}
+    for node in reversed(sym.graph.node_names):
+        if node in above:
+            above.update(sym.parents[node])
+    return [n for n in sym.graph.node_names if n in below and n in above]
+
+
+def derive(checker, f: str, v: str) -> Derivation:
+    sym = checker.sym
+    nodes = on_paths(sym, f, v)
+    members = set(nodes) | {v}
+    partials = []
+    for child in reversed(nodes):
+        for parent in sym.parents[child]:
+            if parent in members:
+                local = sym.local_jacobian(child, parent)
+                partials.append((child, parent, show(local), show(sym.substitute(local))))
+    truth = sym.derivative(f, v)
+    result = sym.substitute(truth)
+    simplified = np.vectorize(lambda e: sp.expand(e) if sp.sympify(e).is_polynomial() else sp.simplify(e),
+                              otypes=[object])(result) if result.size <= 64 else result
+    return Derivation(f, v, tuple(partials), _path_sum(sym, f, v, nodes), show(truth), show(simplified),
+                      tuple(_rules(sym, f, nodes, v)), *_table(checker, f, v, nodes))
+
+
+def _path_sum(sym, f: str, v: str, nodes: list) -> str:
+    """∂f/∂v as the sum over children of adjoint × local partial, factored in backprop order."""
+    members = set(nodes) | {v}
+    adjoint = {f: ""}
+    for node in reversed(nodes):
+        if node not in adjoint:
+            continue
+        for parent in sym.parents[node]:
+            if parent not in members:
+                continue
+            factor = d(node, parent)
+            prefix = adjoint[node]
+            term = factor if not prefix else (f"({prefix})·{factor}" if " + " in prefix else f"{prefix}·{factor}")
+            if prefix == "":
+                term = d(f, parent) if node == f else factor
+            adjoint[parent] = term if parent not in adjoint else f"{adjoint[parent]} + {term}"
+    return adjoint.get(v, "0")
+
+
+def _bar(name: str) -> str:
+    return name + BAR
+
+
+def _rules(sym, f: str, nodes: list, v: str) -> list:
+    """The adjoint rule applied at each tensor node, instantiated with the node's names."""
+    graph = sym.graph
+    if all(graph.shapes[n] == () for n in nodes) and graph.shapes[v] == ():
+        return []
+    producer = graph.producer()
+    rules = []
+    for node in reversed(nodes):
+        adj = sym.derivative(f, node) if node != f else None
+        if adj is not None:
+            rules.append((node, f"{_bar(node)} = {d(f, node)} = {_recognize(sym, adj, node)} ({fmt_shape(adj.shape)})"))
+        eqn = producer[node]
+        if eqn.op in OPS and all(a in graph.inputs or a in graph.node_names for a in eqn.args) and len(eqn.args) <= 2:
+            rules.append((node, _instantiate(OPS[eqn.op].rule, eqn.args, node, graph)))
+    return rules
+
+
+def _recognize(sym, adj: np.ndarray, node: str) -> str:
+    """A short name for an adjoint: k·node when it is a multiple of the node itself."""
+    own = sym.symbols[node]
+    if adj.shape == own.shape and adj.size:
+        ratios = {sp.simplify(a / s) for a, s in zip(adj.flat, own.flat)}
+        if len(ratios) == 1:
+            k = ratios.pop()
+            if k.is_number:
+                return f"{k}{node}" if k != 1 else node
+    return show(adj)
+
+
+def _instantiate(rule: str, args: tuple, out: str, graph) -> str:
+    letters = ["a", "b"]
+    text = rule
+    for letter, name in zip(letters, args):
+        text = text.replace(letter.upper() + BAR, _bar(name)).replace(letter + BAR, _bar(name))
+        text = text.replace(letter.upper(), name).replace(f"({letter})", f"({name})").replace(f"{letter}ᵇ", f"{name}^b")
+    text = text.replace("G" + BAR, _bar(out)).replace("g" + BAR, _bar(out))
+    shapes = ", ".join(f"{_bar(a)}: {fmt_shape(graph.shapes[a])}" for a in args if a in graph.shapes)
+    return f"{text}   ({shapes})"
+
+
+def _table(checker, f: str, v: str, nodes: list) -> tuple:
+    """(name, value, adjoint) for v, the nodes on the paths, and f, at the first valid sample point."""
+    for i in range(50):
+        point = checker.point(i)
+        env = checker.engine_env(point, 0)
+        if env is None:
+            continue
+        engine = checker.engines[0]
+        names = [v] + [n for n in nodes if n != v]
+        rows = []
+        fvalue = env[f]
+        adjoints = engine.backward(env, {f: np.ones_like(fvalue)}, stop=None) if np.shape(fvalue) == () else {}
+        for name in names:
+            adj = adjoints.get(name)
+            if name == v and v in checker.graph.node_names and adjoints:
+                adj = engine.jacobian(env, f, v)
+            rows.append((name, _num(env[name]), _num(adj) if adj is not None else "—"))
+        shown = {k: _num(np.asarray(val, dtype=object).astype(float)) for k, val in point.items()}
+        return tuple(rows), shown
+    return (), {}
+
+
+def _num(value) -> str:
+    array = np.asarray(value, dtype=float)
+    if array.ndim == 0:
+        return number(array)
+    if array.size > 12:
+        return f"<{fmt_shape(array.shape)}>"
+    return "[" + ", ".join(_num(x) for x in array) + "]"
+
+
+def derivations_for(checker) -> list:
+    """The steps solve prints: one derivation per distinct (of, wrt) of the first-order claims."""
+    pairs = []
+    for claim in checker.model.claims:
+        if claim.error is None and len(claim.wrt) == 1 and (claim.of, claim.wrt[0]) not in pairs:
+            pairs.append((claim.of, claim.wrt[0]))
+    if not checker.model.claims and checker.model.output:
+        pairs = [(checker.model.output, name) for name in checker.graph.inputs]
+    final = [p for p in pairs if p[0] == checker.model.output] or pairs
+    return [derive(checker, f, v) for f, v in final[-1:]] if final else []
+
+
+def run_steps(path: str, of: str, wrt: str, fmt: str, *, seed=None) -> int:
+    """`derivcheck steps`: load, check the names, derive, render; returns the exit code."""
+    from derivcheck.errors import LocatedError
+    from derivcheck.runner import load_model, show_error
+
+    try:
+        checker = load_model(path, seed=seed)
+        for name, what in ((of, "--of"), (wrt, "--wrt")):
+            if name not in checker.graph.inputs and name not in checker.graph.node_names:
+                raise LocatedError(f"{what} {name!r} is not an input or node of the problem")
+        derivation = derive(checker, of, wrt)
+    except LocatedError as exc:
+        return show_error(path, exc)
+    from derivcheck.report.steps_text import render_steps
+
+    return render_steps(derivation, fmt)

@@ -1,0 +1,326 @@
+"""Verdicts (SPEC §2): sample, compare both witnesses, compare the claim, prove.
+
+For each claim: the truth from sympy (node-level, exact) and from the engine
+(float64); the claim evaluated exactly; at every valid sample point the engine
+must agree with sympy (else `inconsistent`), and the claim with the truth (else
+`wrong`, confirmed at 60 digits); then a symbolic proof upgrades `verified` to
+`proved`.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from derivcheck import sampling, smooth
+from derivcheck.diagnose import diagnose, shape_diagnosis
+from derivcheck.engine import Engine
+from derivcheck.numeval import Compiled, finite_real, flat, real
+from derivcheck.ops import fmt_shape
+from derivcheck.proof import prove_zero
+from derivcheck.results import ClaimResult, Counterexample
+from derivcheck.symbolic import Symbolic
+
+ENGINE_RTOL = 1e-7
+DEFAULT_RTOL = sp.Rational(1, 10**15)
+KINK_OPS = ("abs", "relu")
+
+
+class Checker:
+    """Checks the claims of one Model; shares sample points and compiled nodes across claims."""
+
+    def __init__(self, model, *, seed: int | None = None, samples: int | None = None, timeout: float | None = None):
+        self.model = model
+        self.graph = model.graph
+        settings = model.problem.check
+        self.samples = samples or settings.samples
+        self.timeout = timeout or settings.timeout
+        self.settings = settings
+        self.seed = sampling.seed_for(model.problem.id, seed if seed is not None else settings.seed)
+        self.sym = Symbolic(self.graph, model.domains)
+        functions = sorted(self.graph.functions)
+        self.instances = smooth.instances(functions, self.seed) if functions else [{}]
+        self.engines = [Engine(self.graph.eqns, inst) for inst in self.instances]
+        self.input_symbols = [s for name in self.graph.inputs for s in self.sym.symbols[name].flat]
+        self._points: list = []
+        self._rng = random.Random(self.seed)
+        self._node_fns: dict = {}
+
+    # --- points -----------------------------------------------------------
+    def fixed_points(self) -> list:
+        return self.model.points
+
+    def point(self, i: int) -> dict:
+        while len(self._points) <= i:
+            large = len(self._points) % 8 == 7
+            self._points.append(sampling.draw_point(self._rng, self.model.problem.inputs, large))
+        return self._points[i]
+
+    def candidate_points(self):
+        fixed = self.fixed_points()
+        for p in fixed:
+            yield p, True
+        for i in range(self.samples * 12 + 24):
+            yield self.point(i), False
+
+    # --- compiled exact evaluation -----------------------------------------
+    def concrete(self, expr, j: int):
+        """expr with declared functions replaced by instance j (derivatives evaluated by sympy)."""
+        if not self.instances[j]:
+            return expr
+        t = sp.Dummy("t", real=True)
+        for name, fn in self.instances[j].items():
+            lam = sp.Lambda(t, fn.symbolic(sp, t))
+            expr = expr.replace(self.sym.functions[name], lam)
+        return expr.doit()
+
+    def node_fns(self, j: int) -> list:
+        if j not in self._node_fns:
+            fns = []
+            for node in self.graph.node_names:
+                entries = [self.concrete(e, j) for e in flat(self.sym.local[node])]
+                free = sorted(set().union(*(e.free_symbols for e in entries)), key=str)
+                fns.append((list(self.sym.symbols[node].flat), free, Compiled(free, entries)))
+            self._node_fns[j] = fns
+        return self._node_fns[j]
+
+    def values_at(self, point: dict, j: int, dps: int) -> dict:
+        """Every input and node symbol → its value at the point, at `dps` digits."""
+        values = {}
+        for name in self.graph.inputs:
+            for s, v in zip(self.sym.symbols[name].flat, np.asarray(point[name], dtype=object).flat):
+                values[s] = v
+        for outs, free, fn in self.node_fns(j):
+            results = fn([values[s] for s in free], dps)
+            for s, r in zip(outs, results):
+                values[s] = real(r) if finite_real(r) else mpmath.nan
+        return values
+
+    def compile(self, array: np.ndarray, j: int):
+        entries = [self.concrete(e, j) for e in flat(array)]
+        free = sorted(set().union(*(e.free_symbols for e in entries)), key=str) if entries else []
+        scale = [sum((sp.Abs(t) for t in sp.Add.make_args(e)), sp.Integer(0)) for e in entries]
+        return free, Compiled(free, entries), Compiled(free, scale)
+
+    # --- engine --------------------------------------------------------------
+    def engine_env(self, point: dict, j: int):
+        env = {name: np.asarray(point[name], dtype=object).astype(float) for name in self.graph.inputs}
+        env = self.engines[j].forward(env)
+        for eqn in self.graph.eqns:
+            if eqn.op in KINK_OPS and np.any(np.abs(env[eqn.args[0]]) < 1e-6):
+                return None
+            if not np.all(np.isfinite(env[eqn.out])):
+                return None
+        return env
+
+    # --- one claim -----------------------------------------------------------
+    def check(self, claim) -> ClaimResult:
+        spec = claim.spec
+        base = dict(index=spec.index, name=spec.name or f"claim {spec.index + 1}", of=claim.of,
+                    wrt=list(claim.wrt), claim_text=spec.body.text, reading=claim.reading, line=spec.line, col=spec.col)
+        if claim.error is not None:
+            err = claim.error
+            return ClaimResult(**{**base, "line": err.line or spec.line, "col": err.col or spec.col},
+                               verdict="error", passed=False, message=err.message)
+        written = self.convention_shape(claim)
+        if claim.shape != written:
+            return self.wrong_shape(claim, base, written)
+        truth = self.truth(claim)
+        value = self.sym.evaluate(claim.eqns, claim.target)
+        value = self.reorder(value, claim)
+        return self.compare(claim, base, truth, value)
+
+    def convention_shape(self, claim) -> tuple:
+        if not claim.spec.wrt_first or claim.spec.diagonal:
+            return claim.expected
+        k = len(self.graph.shapes[claim.of])
+        return claim.expected[k:] + claim.expected[:k]
+
+    def reorder(self, value: np.ndarray, claim) -> np.ndarray:
+        if not claim.spec.wrt_first or claim.spec.diagonal:
+            return value
+        k = len(self.graph.shapes[claim.of])
+        r = value.ndim - k
+        return np.transpose(value, tuple(range(r, value.ndim)) + tuple(range(r))) if value.ndim else value
+
+    def truth(self, claim) -> np.ndarray:
+        if len(claim.wrt) == 1:
+            return self.sym.derivative(claim.of, claim.wrt[0])
+        full = self.sym.total(self.sym.derivative(claim.of, claim.wrt[0]), claim.wrt[1])
+        if claim.spec.diagonal:
+            n = int(np.prod(self.graph.shapes[claim.wrt[0]], dtype=int))
+            return np.diagonal(full.reshape(n, n)).reshape(self.graph.shapes[claim.wrt[0]]).copy()
+        return full
+
+    def engine_truth(self, claim, env: dict, j: int) -> np.ndarray:
+        engine = self.engines[j]
+        if len(claim.wrt) == 1:
+            return engine.jacobian(env, claim.of, claim.wrt[0])
+        from derivcheck.second_order import hessian
+
+        full = hessian(engine, env, claim.of, claim.wrt[0], claim.wrt[1])
+        if claim.spec.diagonal:
+            n = int(np.prod(self.graph.shapes[claim.wrt[0]], dtype=int))
+            return np.diagonal(full.reshape(n, n)).reshape(self.graph.shapes[claim.wrt[0]]).copy()
+        return full
+
+    def wrong_shape(self, claim, base: dict, written: tuple) -> ClaimResult:
+        diagnosis = shape_diagnosis(claim.shape, written, claim.expected, claim.spec.wrt_first)
+        return ClaimResult(**base, verdict="expected-fail" if claim.spec.expect_fails else "wrong",
+                           passed=claim.spec.expect_fails,
+                           message=f"the claim has shape {fmt_shape(claim.shape)}, the derivative has shape {fmt_shape(written)}",
+                           diagnosis=diagnosis)
+
+    def compare(self, claim, base: dict, truth: np.ndarray, value: np.ndarray) -> ClaimResult:
+        spec = claim.spec
+        rtol = next((sp.Rational(r) for r in (spec.rtol, self.settings.rtol) if r is not None), DEFAULT_RTOL)
+        atol = next((sp.Rational(a) for a in (spec.atol, self.settings.atol) if a is not None), sp.Integer(0))
+        compiled = {}
+        rows, mismatch, inconsistency, rel_errors = [], None, None, []
+        drawn = 0
+        for point, fixed in self.candidate_points():
+            if not fixed and drawn >= self.samples:
+                break
+            j = len(rows) % len(self.instances)
+            env = self.engine_env(point, j)
+            if env is None:
+                continue
+            if j not in compiled:
+                compiled[j] = (self.compile(truth, j), self.compile(value, j))
+            (tfree, tfn, tscale), (cfree, cfn, _) = compiled[j]
+            values = self.values_at(point, j, 30)
+            if any(v is mpmath.nan for v in values.values()):
+                continue
+            s = tfn([values[x] for x in tfree], 30)
+            c = cfn([values[x] for x in cfree], 30)
+            if not all(finite_real(x) for x in s + c):
+                continue
+            s, c = [real(x) for x in s], [real(x) for x in c]
+            scale = [real(x) for x in tscale([values[x] for x in tfree], 30)]
+            eng = self.engine_truth(claim, env, j).reshape(-1)
+            if not np.all(np.isfinite(eng)):
+                continue
+            rows.append((point, j, s, c, eng))
+            drawn += not fixed
+            bad_engine = [k for k in range(len(s)) if not _close(s[k], eng[k], ENGINE_RTOL, 1e-12, scale[k])]
+            if bad_engine and inconsistency is None and not self.confirm_sympy(truth, point, j, eng, bad_engine):
+                inconsistency = (point, s, eng)
+            if spec.approx:
+                rel_errors.append(_rel_error(c, s))
+                continue
+            bad = [k for k in range(len(s)) if not _close(s[k], c[k], rtol, atol, scale[k])]
+            if bad and mismatch is None and self.confirm_mismatch(truth, value, point, j, rtol, atol):
+                mismatch = (point, s, c, eng)
+        shape = claim.expected
+        base = {**base, "points_used": len(rows), "truth_text": _text(self.sym.substitute(truth)),
+                "truth_nodes": _text(truth)}
+        if inconsistency is not None:
+            point, s, eng = inconsistency
+            return ClaimResult(**base, verdict="inconsistent", passed=False,
+                               message="sympy and the engine disagree about the true derivative",
+                               counterexample=Counterexample(_show_point(point), _shape_list(s, shape),
+                                                             _shape_list(s, shape), _shape_list(eng, shape)))
+        if drawn < self.samples and mismatch is None:
+            return ClaimResult(**base, verdict="undecided", passed=False,
+                               message=f"only {len(rows)} valid sample points of {self.samples} needed; "
+                                       "declare a `domain` for the inputs so the derivative is defined")
+        if spec.approx:
+            worst = float(max(rel_errors)) if rel_errors else 0.0
+            ok = spec.max_rel_error is None or worst <= float(spec.max_rel_error)
+            return ClaimResult(**base, verdict="approximate", passed=ok, max_rel_error=worst,
+                               message=f"relative error {worst:.3g}" + (
+                                   "" if spec.max_rel_error is None else f" (allowed {float(spec.max_rel_error):.3g})"))
+        if mismatch is not None:
+            point, s, c, eng = mismatch
+            diagnosis, details = diagnose(self, claim, truth, value, rows)
+            worst = max((_rel_error(r[3], r[2]) for r in rows), default=None)
+            return ClaimResult(**base, verdict="expected-fail" if spec.expect_fails else "wrong",
+                               passed=spec.expect_fails, message="the claim differs from the true derivative",
+                               max_rel_error=None if worst is None else float(worst),
+                               counterexample=Counterexample(_show_point(point), _shape_list(c, shape),
+                                                             _shape_list(s, shape)),
+                               diagnosis=diagnosis, details=details)
+        outcome = self.prove(truth, value)
+        verdict = "proved" if outcome == "proved" else "verified"
+        message = "claim − truth simplifies to 0" if verdict == "proved" else (
+            f"equal at {len(rows)} sample points; "
+            + ("no symbolic proof within the time limit" if outcome == "timeout" else "sympy found no proof"))
+        if spec.expect_fails:
+            message += "; but the claim is marked `expect: fails` and it holds"
+        return ClaimResult(**base, verdict=verdict, passed=not spec.expect_fails, message=message, max_rel_error=0.0)
+
+    def confirm_sympy(self, truth, point, j, eng, indices) -> bool:
+        """Re-evaluate sympy's truth at 60 digits; True if it then agrees with the engine."""
+        free, fn, scale_fn = self.compile(truth, j)
+        values = self.values_at(point, j, 60)
+        s = [real(x) for x in fn([values[x] for x in free], 60)]
+        scale = [real(x) for x in scale_fn([values[x] for x in free], 60)]
+        return all(_close(s[k], eng[k], ENGINE_RTOL, 1e-12, scale[k]) for k in indices)
+
+    def confirm_mismatch(self, truth, value, point, j, rtol, atol) -> bool:
+        (tfree, tfn, tscale), (cfree, cfn, _) = self.compile(truth, j), self.compile(value, j)
+        values = self.values_at(point, j, 60)
+        s = [real(x) for x in tfn([values[x] for x in tfree], 60)]
+        c = [real(x) for x in cfn([values[x] for x in cfree], 60)]
+        scale = [real(x) for x in tscale([values[x] for x in tfree], 60)]
+        return any(not _close(s[k], c[k], rtol, atol, scale[k]) for k in range(len(s)))
+
+    def prove(self, truth: np.ndarray, value: np.ndarray) -> str:
+        full_truth = self.sym.substitute(truth)
+        full_value = self.sym.substitute(value)
+        swap = self.domain_substitution()
+        differences = [sp.sympify(c - t).xreplace(swap) for c, t in zip(full_value.flat, full_truth.flat)]
+        return prove_zero(differences, max(1.0, self.timeout / 2))
+
+    def domain_substitution(self) -> dict:
+        """For symmetric inputs, the lower triangle's symbols become the upper triangle's."""
+        swap = {}
+        for name, domain in self.model.domains.items():
+            if domain in ("symmetric", "spd"):
+                syms = self.sym.symbols[name]
+                for i, k in np.ndindex(*syms.shape):
+                    if i > k:
+                        swap[syms[i, k]] = syms[k, i]
+        return swap
+
+
+def _close(s, c, rtol, atol, scale) -> bool:
+    s, c = mpmath.mpf(s), mpmath.mpf(c)
+    bound = mpmath.mpf(atol) + mpmath.mpf(rtol) * max(abs(s), abs(c), abs(mpmath.mpf(scale)))
+    return abs(s - c) <= bound
+
+
+def _rel_error(claimed: list, true: list) -> float:
+    diff = mpmath.sqrt(sum((mpmath.mpf(a) - mpmath.mpf(b)) ** 2 for a, b in zip(claimed, true)))
+    norm = mpmath.sqrt(sum(mpmath.mpf(b) ** 2 for b in true))
+    if norm == 0:
+        return 0.0 if diff == 0 else float("inf")
+    return float(diff / norm)
+
+
+def _number(x):
+    f = float(x)
+    return float(f"{f:.10g}")
+
+
+def _shape_list(values: list, shape: tuple):
+    array = np.array([_number(v) for v in values], dtype=float).reshape(shape)
+    return array.tolist() if shape else float(array)
+
+
+def _show_point(point: dict) -> dict:
+    def show(v):
+        return float(v) if not isinstance(v, np.ndarray) or v.ndim == 0 else [show(x) for x in v]
+
+    return {name: show(np.asarray(value, dtype=object)) if np.asarray(value).ndim else float(np.asarray(value, dtype=object)[()])
+            for name, value in point.items()}
+
+
+def _text(array: np.ndarray) -> str:
+    from derivcheck.printing import show
+
+    return show(array)
