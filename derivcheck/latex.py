@@ -19,22 +19,28 @@ A reading that is not certain is a `LatexError` with its column, never a guess.
 | `x_k`, `W_{jk}`, `W_{j,k}` (k, j index names)               | `x[k]`, `W[j, k]`                |
 | `\mathbb{1}_{i=j}`, `\mathbb{1}_{\{i=j\}}`, `\delta_{ij}`, `\delta_{i,j}` | `delta(i, j)`      |
 | `\exp \log \ln \sqrt \sin \cos \tan \tanh \sigma \det`      | `exp log log sqrt sin cos tan tanh sigmoid det` |
-| `\operatorname{tr}`, `\mathrm{tr}`, `\text{tr}`, `Tr`; `\operatorname{diag}` | `trace`; `diag` |
+| `\operatorname{tr}`, `\mathrm{tr}`, `\text{tr}` (or `Tr`); `\operatorname{diag}` | `trace`; `diag` |
 | `f(x)`, `f'(x)`, `f''(x)`, `f^\prime(x)` (declared `f`)     | `f(x)`, `f'(x)`, `f''(x)`        |
 | `\mathbf{x}`, `\boldsymbol{x}`, `\bm{x}`, `\vec{x}`, `\mathrm{x}` | `x`                        |
 | `( )`, `[ ]`, `{ }`, `\left( \right)`, `\left[ \right]`     | grouping                         |
 | `\, \; \: \! \quad \qquad ~ $` and spaces                   | ignored                          |
 
 Reading rules:
-- A run of letters `xy` is the name `xy` if the problem has it, else the product of the
-  single-letter names `x*y`; anything else is an unknown name.
+- A run of letters `xy` is the name `xy` if the problem has it, else the product of its
+  single-letter names (a letter keeps the digits after it: `xh1` is `x*h1`); `xz` with no
+  `z` is an unknown name. A subscript goes with the last letter.
+- `x_k` indexes only when every subscript letter is an index name (`entries` claims);
+  otherwise `h_{1}` names `h1` or `h_1`, whichever the problem has.
+- `a b` is `a*b` when either side is a scalar (a number, a name in `scalars`, an index
+  expression, a trace or det, ...) and `a @ b` when both are tensors, so `2 y x^\top` is
+  `2*y @ transpose(x)`; `\odot` is always elementwise.
 - `name(...)` is a call only when `name` is a function (a command above or declared in
   `functions`); otherwise it multiplies: `s(1-s)` is `s*(1 - s)`.
 - Without parentheses a function takes one atom only: `\sin x`, `\log h_1`, `\exp 2`.
   `\sin x^2`, `\sin 2x`, `\log xy` are errors that say how to write them.
 - As in TeX a script takes one character, so `x^23` and `w_kj` are errors (use braces);
-  `\frac` needs braces. `a / b c` is an error (write `\frac`).
-- Not supported (errors): `\partial`, `\sum`, `=`, and any command not listed above.
+  `\frac` needs braces; `a / b c`, `2 3` and `x^2^3` are errors.
+- Not supported (errors): `\partial`, `\sum`, `=`, any other command, nesting deeper than 100.
 """
 
 from __future__ import annotations
@@ -87,10 +93,6 @@ class _E:
     prec: int
     scalar: bool
     frac: bool = False  # a quotient, parenthesised when a factor follows it (readability)
-
-
-def _alpha(c: str) -> bool:
-    return c.isascii() and c.isalpha()
 
 
 _TOKEN = re.compile(r"(?P<space>[\s~$]+)|(?P<cmd>\\(?:[A-Za-z]+|.?))|(?P<num>[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
@@ -454,7 +456,7 @@ class _Parser:
             if c in TEXT_COMMANDS and w in OPERATOR_NAMES:
                 src = _Tok("cmd", f"{c}{{{w}}}", tok.col)
                 return self.postfix([self.apply(OPERATOR_NAMES[w], src)])
-            if not _alpha(w[0]):
+            if not w[0].isalpha():
                 self.fail(f"{c}{{{w}}} is not supported", tok)
             return self.named(w, tok)
         if c == "\\frac":
