@@ -29,9 +29,14 @@ def const_value(params: dict) -> np.ndarray:
 class Engine:
     """Evaluates and differentiates equation lists; `functions` maps declared names to SmoothFunctions."""
 
+    dtype = float
+
     def __init__(self, eqns: list, functions: dict | None = None):
         self.eqns = eqns
         self.functions = functions or {}
+
+    def array(self, value) -> np.ndarray:
+        return np.asarray(value, dtype=self.dtype)
 
     def forward(self, env: dict) -> dict:
         env = dict(env)
@@ -45,10 +50,10 @@ class Engine:
             return const_value(eqn.params)
         if eqn.op == "fn":
             fn = self.functions[eqn.params["name"]].numeric(eqn.params["order"])
-            return np.asarray(fn(env[eqn.args[0]]), dtype=float)
+            return self.array(fn(env[eqn.args[0]]))
         if eqn.op in ("grad", "hess", "hessdiag"):
             return self.derivative_op(eqn, env)
-        return np.asarray(OPS[eqn.op].forward(eqn.params, *(env[a] for a in eqn.args)), dtype=float)
+        return self.array(OPS[eqn.op].forward(eqn.params, *(env[a] for a in eqn.args)))
 
     def vjp(self, eqn, g: np.ndarray, env: dict) -> tuple:
         args = [env[a] for a in eqn.args]
@@ -59,14 +64,14 @@ class Engine:
 
     def backward(self, env: dict, seeds: dict, stop: str | None = None) -> dict:
         """Adjoints of every variable given adjoints `seeds` of some; does not pass through `stop`."""
-        adjoints = {name: np.array(value, dtype=float) for name, value in seeds.items()}
+        adjoints = {name: np.array(value, dtype=self.dtype) for name, value in seeds.items()}
         with np.errstate(all="ignore"):
             for eqn in reversed(self.eqns):
                 g = adjoints.get(eqn.out)
                 if g is None or eqn.op == "const" or eqn.out == stop:
                     continue
                 for arg, contribution in zip(eqn.args, self.vjp(eqn, g, env)):
-                    contribution = np.asarray(contribution, dtype=float).reshape(np.shape(env[arg]))
+                    contribution = self.array(contribution).reshape(np.shape(env[arg]))
                     adjoints[arg] = adjoints[arg] + contribution if arg in adjoints else contribution
         return adjoints
 

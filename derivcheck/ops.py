@@ -77,6 +77,7 @@ def transpose(a: np.ndarray) -> np.ndarray:
 
 def unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray:
     """A scalar operand of an elementwise op receives the sum of the adjoint."""
+    g = np.asarray(g)
     return g if g.shape == shape else np.asarray(g.sum())
 
 
@@ -204,9 +205,9 @@ UNARY = [
     _unary("sigmoid", _sigmoid, lambda g, o, a: g * o * (1 - o),
            lambda sp: (lambda v: 1 / (1 + sp.exp(-v))), "ā += ḡ·σ(a)(1 − σ(a))"),
     # NOTE: relu'(0) is taken as 0 (as in micrograd); sample points are kept off the kink.
-    _unary("relu", lambda a: np.maximum(a, 0), lambda g, o, a: g * (a > 0),
+    _unary("relu", lambda a: np.where(a > 0, a, 0 * a), lambda g, o, a: g * (a > 0),
            lambda sp: (lambda v: sp.Max(0, v)), "ā += ḡ·[a > 0]"),
-    _unary("softplus", lambda a: np.logaddexp(0, a), lambda g, o, a: g * _sigmoid(a),
+    _unary("softplus", lambda a: np.where(a > 0, a + np.log1p(np.exp(-np.abs(a))), np.log1p(np.exp(-np.abs(a)))), lambda g, o, a: g * _sigmoid(a),
            lambda sp: (lambda v: sp.log(1 + sp.exp(v))), "ā += ḡ·σ(a)"),
     # NOTE: abs'(0) is taken as 0; sample points are kept off the kink.
     _unary("abs", np.abs, lambda g, o, a: g * np.sign(a), lambda sp: sp.Abs, "ā += ḡ·sign(a)"),
@@ -221,8 +222,9 @@ def _binary(name, shape, forward, vjp, symbolic, rule):
 def _pow_vjp(g, out, a, b):
     with np.errstate(all="ignore"):
         ga = g * b * np.power(a, b - 1)
-        gb = g * out * np.log(np.where(a > 0, a, np.nan)) if np.ndim(b) or b != np.round(b) else 0 * g
-    return unbroadcast(ga, a.shape), unbroadcast(np.asarray(gb) * np.ones_like(g), b.shape)
+        constant_integer = b.dtype != object and b.ndim == 0 and float(b).is_integer()
+        gb = 0 * g if constant_integer else g * out * np.log(np.where(a > 0, a, np.nan * a))
+    return unbroadcast(ga, a.shape), unbroadcast(np.asarray(gb) * np.ones(np.shape(g)), b.shape)
 
 
 def _sym_pow(sp, a, b):
@@ -258,8 +260,17 @@ def _g2(a, b) -> tuple:
     return (as_2d(a).shape[0], as_2d(b).shape[1])
 
 
+def _linalg(name: str, a: np.ndarray):
+    """np.linalg for floats; object arrays (the dual numbers of second_order) bring their own."""
+    if a.dtype == object:
+        return getattr(type(a.flat[0]), "linalg_" + name)(a)
+    if name == "logdet":
+        return np.asarray(np.linalg.slogdet(a)[1])
+    return np.asarray(getattr(np.linalg, name)(a))
+
+
 def _det_vjp(g, out, p, a):
-    return (g * out * np.linalg.inv(a).T,)
+    return (g * out * _linalg("inv", a).T,)
 
 
 def _sum_axis_vjp(g, out, p, a):
@@ -308,12 +319,12 @@ TENSOR = [
     Op("trace", 1, lambda s, p: _square(s, p) and (), lambda p, a: np.asarray(np.trace(a)),
        lambda g, out, p, a: (g * np.eye(a.shape[0]),),
        lambda sp, p, a: obj(sp.Add(*np.diagonal(a).tolist())), "Ā += ḡ I"),
-    Op("det", 1, lambda s, p: _square(s, p) and (), lambda p, a: np.asarray(np.linalg.det(a)), _det_vjp,
+    Op("det", 1, lambda s, p: _square(s, p) and (), lambda p, a: _linalg("det", a), _det_vjp,
        lambda sp, p, a: obj(_sym_det(sp, a)), "Ā += ḡ det(A) A⁻ᵀ"),
     Op("logdet", 1, lambda s, p: _square(s, p) and (),
-       lambda p, a: np.asarray(np.linalg.slogdet(a)[1]), lambda g, out, p, a: (g * np.linalg.inv(a).T,),
+       lambda p, a: _linalg("logdet", a), lambda g, out, p, a: (g * _linalg("inv", a).T,),
        lambda sp, p, a: obj(sp.log(sp.Abs(_sym_det(sp, a)))), "Ā += ḡ A⁻ᵀ"),
-    Op("inv", 1, _square, lambda p, a: np.linalg.inv(a), _inv_vjp, lambda sp, p, a: _sym_inv(sp, a),
+    Op("inv", 1, _square, lambda p, a: _linalg("inv", a), _inv_vjp, lambda sp, p, a: _sym_inv(sp, a),
        "Ā −= A⁻ᵀ Ḡ A⁻ᵀ"),
     Op("diag", 1, _diag_shape, _diag_forward, lambda g, out, p, a: (_diag_forward(p, g),), _sym_diag,
        "ā += diag(Ḡ) / Ā += diag(ḡ)"),
@@ -337,7 +348,7 @@ def _stack_vjp(g, out, p, *parts):
 ENTRIES = [
     Op("index", 1, lambda s, p: (), lambda p, a: np.asarray(a[p["at"]]), _index_vjp,
        lambda sp, p, a: obj(a[p["at"]]), "ā[at] += ḡ"),
-    Op("stack", -1, lambda s, p: p["shape"], lambda p, *parts: np.array([float(v) for v in parts]).reshape(p["shape"]),
+    Op("stack", -1, lambda s, p: p["shape"], lambda p, *parts: np.array([np.asarray(v)[()] for v in parts]).reshape(p["shape"]),
        _stack_vjp, lambda sp, p, *parts: np.array([v[()] for v in parts], dtype=object).reshape(p["shape"]),
        "each entry's adjoint is its slice of Ḡ"),
 ]

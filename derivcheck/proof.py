@@ -25,20 +25,45 @@ def _alarm(signum, frame):
 
 
 def _is_zero(d) -> bool | None:
+    """True when d is identically 0; False or None when no proof was found."""
     if d == 0:
         return True
+    signs = _signs_as_symbols(d)
+    if signs is not None:
+        d, units = signs
+        numerator = sp.numer(sp.cancel(d))
+        for s in units:
+            numerator = sp.rem(sp.expand(numerator), s**2 - 1, s)
+        return sp.expand(numerator) == 0
+    if not d.atoms(sp.Function) and not any(p.exp.is_Rational is False for p in d.atoms(sp.Pow)):
+        return sp.cancel(d) == 0  # a rational function: cancel is a decision procedure
     ops = sp.count_ops(d)
-    if ops < 4 * SMALL:
-        c = sp.cancel(d)
-        if c == 0:
-            return True
-    if ops < SMALL:
-        if sp.expand(d) == 0:
-            return True
-    s = sp.simplify(d)
-    if s == 0:
+    if ops < SMALL and sp.expand(d) == 0:
         return True
+    if ops < 4 * SMALL:
+        return sp.simplify(d) == 0
     return None
+
+
+def _signs_as_symbols(d):
+    """Abs(u) → u·s and sign(u) → s with s² = 1, when those are d's only functions.
+
+    Exact: |u| = u·sign(u) everywhere, and an identity that holds for s = ±1 holds
+    whatever the signs. Returns (new d, the sign symbols) or None.
+    """
+    functions = d.atoms(sp.Function)
+    if not functions or any(not isinstance(f, (sp.Abs, sp.sign)) for f in functions):
+        return None
+    units, swap = [], {}
+    for f in sorted(functions, key=sp.default_sort_key):
+        u = f.args[0]
+        if u not in swap:
+            swap[u] = sp.Dummy("s")
+            units.append(swap[u])
+    d = d.replace(sp.Abs, lambda u: u * swap[u]).replace(sp.sign, lambda u: swap[u])
+    if d.atoms(sp.Function) or any(p.exp.is_Rational is False for p in d.atoms(sp.Pow)):
+        return None
+    return d, units
 
 
 def prove_zero(differences: list, seconds: float) -> str:
