@@ -59,6 +59,14 @@ def jacobian(expr: np.ndarray, symbols: np.ndarray) -> np.ndarray:
     return out
 
 
+def replace(expr, values: dict):
+    """Substitute symbols; `subs` where a derivative's variable is replaced (it becomes a Subs)."""
+    expr = sp.sympify(expr)
+    if expr.has(sp.Derivative):
+        return expr.subs(values)
+    return expr.xreplace(values)
+
+
 ASSUMPTIONS = {"positive": {"positive": True}, "negative": {"negative": True}, "nonzero": {"nonzero": True}}
 
 
@@ -184,14 +192,14 @@ class Symbolic:
             for node in self.graph.node_names:
                 value = self.local[node]
                 for index in np.ndindex(*value.shape):
-                    self._full[self.symbols[node][index]] = sp.sympify(value[index]).xreplace(self._full)
+                    self._full[self.symbols[node][index]] = replace(value[index], self._full)
         return self._full
 
     def substitute(self, expr: np.ndarray) -> np.ndarray:
         """expr written in input symbols only."""
         values = self.node_values()
-        return np.vectorize(lambda e: sp.sympify(e).xreplace(values), otypes=[object])(expr) if expr.ndim \
-            else obj(sp.sympify(expr[()]).xreplace(values))
+        return np.vectorize(lambda e: replace(e, values), otypes=[object])(expr) if expr.ndim \
+            else obj(replace(expr[()], values))
 
 
 def paths(sym: Symbolic, f: str, v: str, limit: int = 64) -> list:

@@ -37,7 +37,7 @@ def claim_title(c) -> str:
 
 def write_claim(out: Console, c, verbose: bool = True) -> None:
     line = Text("  ")
-    line.append(f"{_mark(c)} {c.verdict:<13}", style=STYLE[c.passed])
+    line.append(f"{_mark(c)} {c.verdict:<14}", style=STYLE[c.passed])
     line.append(claim_title(c))
     if c.name and not c.name.startswith("claim "):
         line.append(f"  ({c.name})", style="dim")
