@@ -111,6 +111,8 @@ class Lowerer:
         return self.op("transpose", (self.visit(node.operand),), node.pos)
 
     def visit_Bin(self, node: exprs.Bin) -> str:
+        if node.op == "**":
+            _check_power(node)
         left, right = self.visit(node.left), self.visit(node.right)
         return self.op(ELEMENTWISE_BINARY[node.op], (left, right), node.pos)
 
@@ -220,6 +222,37 @@ class Lowerer:
                 raise ExprError("hessdiag(f, v) needs a scalar f", node.pos)
             shape = shapes[1]
         return self.emit(kind, tuple(names), {}, shape)
+
+
+MAX_EXPONENT = 1000
+MAX_LOG10 = 300
+
+
+def _log10_bound(expr) -> float | None:
+    """An upper bound of log10(1 + |value|) for a constant subexpression; None if it has names."""
+    if isinstance(expr, exprs.Num):
+        v = abs(expr.value)
+        return max(v.numerator.bit_length() - v.denominator.bit_length() + 1, 0) * 0.30103
+    if isinstance(expr, exprs.Neg):
+        return _log10_bound(expr.operand)
+    if isinstance(expr, exprs.Bin) and expr.op in "+-*/**":
+        a, b = _log10_bound(expr.left), _log10_bound(expr.right)
+        if a is None or b is None:
+            return None
+        if expr.op == "**":
+            return a * 10 ** min(b, 12)
+        return a + b + 0.31
+    return None
+
+
+def _check_power(node: exprs.Bin) -> None:
+    """Reject power towers before sympy tries to compute them (2**10**10, ((9**9)**9999)**9999)."""
+    exponent = _log10_bound(node.right)
+    if exponent is not None and exponent > 3:
+        raise ExprError(f"exponent too large (limit: |exponent| ≤ {MAX_EXPONENT}); this gate stops power bombs", node.pos)
+    size = _log10_bound(node)
+    if size is not None and size > MAX_LOG10:
+        raise ExprError(f"constant too large (about 10^{size:.0f}; limit 10^{MAX_LOG10}); this gate stops power bombs", node.pos)
 
 
 def _suggest(name: str, known) -> str:

@@ -10,7 +10,6 @@ must agree with sympy (else `inconsistent`), and the claim with the truth (else
 from __future__ import annotations
 
 import random
-import time
 
 import mpmath
 import numpy as np

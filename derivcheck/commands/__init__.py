@@ -1,0 +1,7 @@
+"""One module per subcommand; each imports only click at start-up."""
+
+from __future__ import annotations
+
+from derivcheck.commands import check, hessian, schema, solve, steps
+
+COMMANDS = [solve.solve, check.check, steps.steps, hessian.hessian, schema.schema]

@@ -1,0 +1,21 @@
+"""`derivcheck steps FILE --of F --wrt V`: the chain-rule derivation alone."""
+
+from __future__ import annotations
+
+import click
+
+from derivcheck.commands.options import FORMATS, common
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--of", "of", required=True, help="The node to differentiate.")
+@click.option("--wrt", required=True, help="The input or node to differentiate with respect to.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@common
+@click.pass_context
+def steps(ctx, file, of, wrt, fmt, seed, samples, timeout):
+    """The chain-rule derivation of ∂OF/∂WRT alone."""
+    from derivcheck.steps import run_steps
+
+    ctx.exit(run_steps(file, of, wrt, fmt, seed=seed))
