@@ -7,6 +7,7 @@ adjoint rule at each tensor node, and the backprop table at the first sample poi
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,12 +55,12 @@ def derive(checker, f: str, v: str) -> Derivation:
         for parent in sym.parents[child]:
             if parent in members:
                 local = sym.local_jacobian(child, parent)
-                partials.append((child, parent, show(local), show(sym.substitute(local))))
+                partials.append((child, parent, show(local), _brief(show(sym.substitute(local)))))
     truth = sym.derivative(f, v)
     result = sym.substitute(truth)
     simplified = np.vectorize(lambda e: sp.expand(e) if sp.sympify(e).is_polynomial() else sp.simplify(e),
                               otypes=[object])(result) if result.size <= 64 else result
-    return Derivation(f, v, tuple(partials), _path_sum(sym, f, v, nodes), show(truth), show(simplified),
+    return Derivation(f, v, tuple(partials), _path_sum(sym, f, v, nodes), show(truth), _brief(show(simplified)),
                       tuple(_rules(sym, f, nodes, v)), *_table(checker, f, v, nodes))
 
 
@@ -80,6 +81,14 @@ def _path_sum(sym, f: str, v: str, nodes: list) -> str:
                 term = d(f, parent) if node == f else factor
             adjoint[parent] = term if parent not in adjoint else f"{adjoint[parent]} + {term}"
     return adjoint.get(v, "0")
+
+
+LONG = 400
+
+
+def _brief(text: str) -> str:
+    """Fully substituted tensors are long; past LONG characters the node-name form says enough."""
+    return text if len(text) <= LONG else text[:LONG] + " … (truncated)"
 
 
 def _bar(name: str) -> str:
@@ -116,12 +125,14 @@ def _recognize(sym, adj: np.ndarray, node: str) -> str:
 
 
 def _instantiate(rule: str, args: tuple, out: str, graph) -> str:
+    """The op's rule with its operands' names: Ā += Ḡ Bᵀ becomes W̄ += ȳ xᵀ."""
     letters = ["a", "b"]
-    text = rule
+    text = unicodedata.normalize("NFD", rule)
     for letter, name in zip(letters, args):
         text = text.replace(letter.upper() + BAR, _bar(name)).replace(letter + BAR, _bar(name))
         text = text.replace(letter.upper(), name).replace(f"({letter})", f"({name})").replace(f"{letter}ᵇ", f"{name}^b")
     text = text.replace("G" + BAR, _bar(out)).replace("g" + BAR, _bar(out))
+    text = unicodedata.normalize("NFC", text)
     shapes = ", ".join(f"{_bar(a)}: {fmt_shape(graph.shapes[a])}" for a in args if a in graph.shapes)
     return f"{text}   ({shapes})"
 
