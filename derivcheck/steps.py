@@ -58,10 +58,19 @@ def derive(checker, f: str, v: str) -> Derivation:
                 partials.append((child, parent, show(local), _brief(show(sym.substitute(local)))))
     truth = sym.derivative(f, v)
     result = sym.substitute(truth)
-    simplified = np.vectorize(lambda e: sp.expand(e) if sp.sympify(e).is_polynomial() else sp.simplify(e),
-                              otypes=[object])(result) if result.size <= 64 else result
+    simplified = np.vectorize(_simplified, otypes=[object])(result) if result.size <= 64 else result
     return Derivation(f, v, tuple(partials), _path_sum(sym, f, v, nodes), show(truth), _brief(show(simplified)),
                       tuple(_rules(sym, f, nodes, v)), *_table(checker, f, v, nodes))
+
+
+def _simplified(e):
+    """Expanded polynomials as on a solution sheet; sign/Abs are left alone (simplify turns them into Piecewise)."""
+    e = sp.sympify(e)
+    if e.is_polynomial():
+        return sp.expand(e)
+    if e.has(sp.Abs, sp.sign):
+        return e
+    return sp.simplify(e)
 
 
 def _path_sum(sym, f: str, v: str, nodes: list) -> str:

@@ -243,6 +243,7 @@ class Checker:
         if mismatch is not None:
             point, s, c, eng = mismatch
             diagnosis, details = diagnose(self, claim, truth, value, rows)
+            details = details + self.closed_form(claim, rows)
             worst = max((_rel_error(r[3], r[2]) for r in rows), default=None)
             return ClaimResult(**base, verdict="expected-fail" if spec.expect_fails else "wrong",
                                passed=spec.expect_fails, message="the claim differs from the true derivative",
@@ -250,6 +251,7 @@ class Checker:
                                counterexample=Counterexample(_show_point(point), _shape_list(c, shape),
                                                              _shape_list(s, shape)),
                                diagnosis=diagnosis, details=details)
+        details = self.closed_form(claim, rows)
         outcome = self.prove(truth, value)
         verdict = "proved" if outcome == "proved" else "verified"
         message = "claim − truth simplifies to 0" if verdict == "proved" else (
@@ -257,7 +259,17 @@ class Checker:
             + ("no symbolic proof within the time limit" if outcome == "timeout" else "sympy found no proof"))
         if spec.expect_fails:
             message += "; but the claim is marked `expect: fails` and it holds"
-        return ClaimResult(**base, verdict=verdict, passed=not spec.expect_fails, message=message, max_rel_error=0.0)
+        return ClaimResult(**base, verdict=verdict, passed=not spec.expect_fails, message=message, max_rel_error=0.0,
+                           details=details)
+
+    def closed_form(self, claim, rows) -> list:
+        """sympy's matrix-expression answer for the record, cross-checked at the first point."""
+        from derivcheck.matrixcalc import closed_form_report
+
+        if len(claim.wrt) != 1 or not rows or self.instances[0]:
+            return []
+        line = closed_form_report(self, claim.of, claim.wrt[0], rows[0][0], rows[0][2])
+        return [line] if line else []
 
     def confirm_sympy(self, truth, point, j, eng, indices) -> bool:
         """Re-evaluate sympy's truth at 60 digits; True if it then agrees with the engine."""
