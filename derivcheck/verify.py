@@ -27,6 +27,18 @@ from derivcheck.symbolic import Symbolic
 ENGINE_RTOL = 1e-7
 DEFAULT_RTOL = sp.Rational(1, 10**15)
 KINK_OPS = ("abs", "relu")
+DERIVATIVE_OPS = ("grad", "hess", "hessdiag")
+
+
+class _ClaimEngine(Engine):
+    """Evaluates a claim's equations; its grad/hess terms are the model engine's derivatives."""
+
+    def __init__(self, eqns: list, model: Engine):
+        super().__init__(eqns, model.functions)
+        self.model = model
+
+    def derivative_op(self, eqn, env: dict):
+        return self.model.derivative_op(eqn, env)
 
 
 class Checker:
@@ -174,6 +186,13 @@ class Checker:
             return np.diagonal(full.reshape(n, n)).reshape(self.graph.shapes[claim.wrt[0]]).copy()
         return full
 
+    def engine_claim(self, claim, env: dict, j: int):
+        """The engine's value of a claim that uses grad/hess/hessdiag (flat, of-first), else None."""
+        if not any(e.op in DERIVATIVE_OPS for e in claim.eqns):
+            return None
+        value = _ClaimEngine(claim.eqns, self.engines[j]).forward(env)[claim.target]
+        return self.reorder(np.asarray(value, dtype=float), claim).reshape(-1)
+
     def wrong_shape(self, claim, base: dict, written: tuple) -> ClaimResult:
         diagnosis = shape_diagnosis(claim.shape, written, claim.expected, claim.spec.wrt_first)
         return ClaimResult(**base, verdict="expected-fail" if claim.spec.expect_fails else "wrong",
@@ -214,7 +233,14 @@ class Checker:
             drawn += not fixed
             bad_engine = [k for k in range(len(s)) if not _close(s[k], eng[k], ENGINE_RTOL, 1e-12, scale[k])]
             if bad_engine and inconsistency is None and not self.confirm_sympy(truth, point, j, eng, bad_engine):
-                inconsistency = (point, s, eng)
+                inconsistency = (point, s, eng, "the true derivative")
+            engine_claim = self.engine_claim(claim, env, j)
+            if engine_claim is not None and inconsistency is None:
+                _, cfn, cscale = compiled[j][1]
+                cscale = [real(x) for x in cscale([values[x] for x in cfree], 30)]
+                wrong = [k for k in range(len(c)) if not _close(c[k], engine_claim[k], ENGINE_RTOL, 1e-12, cscale[k])]
+                if wrong and not self.confirm_sympy(value, point, j, engine_claim, wrong):
+                    inconsistency = (point, c, engine_claim, "the claim's derivative terms (grad/hess)")
             if spec.approx:
                 rel_errors.append(_rel_error(c, s))
                 continue
@@ -225,9 +251,9 @@ class Checker:
         base = {**base, "points_used": len(rows), "truth_text": _text(self.sym.substitute(truth)),
                 "truth_nodes": _text(truth)}
         if inconsistency is not None:
-            point, s, eng = inconsistency
+            point, s, eng, what = inconsistency
             return ClaimResult(**base, verdict="inconsistent", passed=False,
-                               message="sympy and the engine disagree about the true derivative",
+                               message=f"sympy and the engine disagree about {what}",
                                counterexample=Counterexample(_show_point(point), _shape_list(s, shape),
                                                              _shape_list(s, shape), _shape_list(eng, shape)))
         if drawn < self.samples and mismatch is None:
