@@ -135,8 +135,11 @@ def _defs() -> dict:
             ],
         },
         "input": {
-            "description": "An input: {} is a real scalar; otherwise shape, domain and value.",
-            "type": "object",
+            "description": "An input: {} or no value at all (`x:`) is a real scalar; otherwise shape, "
+                           "domain and value.",
+            # null: `x:` with no value, which the loader reads as a real scalar (object keywords
+            # below ignore it).
+            "type": ["object", "null"],
             "additionalProperties": False,
             "properties": {
                 "shape": {"$ref": "#/$defs/shape"},
@@ -329,7 +332,8 @@ def _schema() -> dict:
                 "additionalProperties": {"$ref": "#/$defs/positiveInteger"},
             },
             "inputs": {
-                "description": "Inputs: a map name → input spec, or a list of names (all real scalars).",
+                "description": "Inputs: a map name → input spec ({} or no value: a real scalar), or a list of "
+                               "names (all real scalars).",
                 # One schema for both forms (object keywords ignore arrays and vice versa), so an
                 # error points at the offending input rather than at `inputs` as a whole.
                 "type": ["object", "array"],
