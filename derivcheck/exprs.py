@@ -32,6 +32,7 @@ MAX_TEXT = 10_000
 MAX_NODES = 5_000
 MAX_DEPTH = 100
 MAX_LITERAL_DIGITS = 60
+MAX_LITERAL_EXPONENT = 400
 
 
 def name_problem(name: str) -> str | None:
@@ -142,6 +143,9 @@ def _preprocess(text: str) -> tuple[str, list[int], set[int]]:
         elif ch == "'":
             if not (i > 0 and (text[i - 1].isalnum() or text[i - 1] in "_'")):
                 raise ExprError("strings are not allowed in an expression", i)
+            after = text[i + 1 :].lstrip("'").lstrip(" \t")
+            if not after.startswith("("):
+                raise ExprError("a prime (') is only allowed in f'(x) or f''(x), for a declared function f", i)
             primes.add(len(out))
             out.append("_")
             origin.append(i)
@@ -167,6 +171,9 @@ def _check_characters(text: str) -> None:
             raise ExprError("strings are not allowed in an expression", i)
         if ch == ";":
             raise ExprError("';' is not allowed: an expression is a single formula", i)
+        if ch == "#":
+            raise ExprError("'#' is not allowed in an expression (it would silently cut the formula short "
+                            "as a comment)", i)
 
 
 def parse(text: str, *, entries: bool = False, claim: bool = False) -> Expr:
@@ -223,9 +230,12 @@ class _Converter:
             self.fail(f"{what} is not allowed in an expression", node)
         start = self.lead + node.col_offset
         literal = self.source[start : self.lead + node.end_col_offset].replace("_", "")
-        digits = len(literal.split("e")[0].split("E")[0])
-        if digits > MAX_LITERAL_DIGITS:
+        mantissa, _, exponent = literal.lower().partition("e")
+        if len(mantissa) > MAX_LITERAL_DIGITS:
             self.fail(f"number literal longer than {MAX_LITERAL_DIGITS} digits", node)
+        if exponent and (len(exponent.lstrip("+-")) > 4 or abs(int(exponent)) > MAX_LITERAL_EXPONENT):
+            # checked on the text: Fraction('1e99999999') would compute 10**99999999 first
+            self.fail(f"number {literal[:40]!r} is too large or too small (exponent limit ±{MAX_LITERAL_EXPONENT})", node)
         try:
             exact = Fraction(literal)
         except (ValueError, ZeroDivisionError):
@@ -242,12 +252,24 @@ class _Converter:
         return Name(node.id, self.pos(node))
 
     def _BinOp(self, node: ast.BinOp, depth: int) -> Expr:
-        op = _BINOPS.get(type(node.op))
-        if op is None:
-            self.fail(f"the operator {type(node.op).__name__} is not allowed", node)
-        left = self.convert(node.left, depth)
-        right = self.convert(node.right, depth)
-        return Bin(op, left, right, self.pos(node))
+        # A left-leaning chain (a + b + c + ..., x*y*z*...) is walked iteratively and does not
+        # count as nesting: a flat sum of 500 terms is long, not deep.
+        spine = [node]
+        while isinstance(spine[-1].left, ast.BinOp):
+            self.count += 1
+            if self.count > MAX_NODES:
+                self.fail(f"expression has more than {MAX_NODES} parts", spine[-1].left)
+            spine.append(spine[-1].left)
+        ops = []
+        for b in spine:
+            op = _BINOPS.get(type(b.op))
+            if op is None:
+                self.fail(f"the operator {type(b.op).__name__} is not allowed", b)
+            ops.append(op)
+        left = self.convert(spine[-1].left, depth)
+        for b, op in zip(reversed(spine), reversed(ops)):
+            left = Bin(op, left, self.convert(b.right, depth), self.pos(b))
+        return left
 
     def _UnaryOp(self, node: ast.UnaryOp, depth: int) -> Expr:
         operand = self.convert(node.operand, depth)
@@ -293,6 +315,8 @@ class _Converter:
         if any(isinstance(a, ast.Starred) for a in node.args):
             self.fail("starred arguments are not allowed", node)
         axis = None
+        if len(node.keywords) > 1:
+            self.fail("axis= can be given only once", node)
         for kw in node.keywords:
             if kw.arg != "axis" or fn != "sum":
                 self.fail("the only keyword argument is axis=, in sum(X, axis=0)", node)

@@ -7,6 +7,7 @@ Lowering infers shapes and reports mismatches at the expression's offset.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -38,6 +39,7 @@ class Graph:
     node_names: list = field(default_factory=list)  # user nodes, in dependency order
     node_parents: dict = field(default_factory=dict)  # user node → the inputs/nodes its expression names
     node_text: dict = field(default_factory=dict)
+    magnitudes: dict = field(default_factory=dict)  # node → Size: the static size estimate of its value
 
     def __post_init__(self):
         self.shapes.update(self.inputs)
@@ -56,15 +58,27 @@ class Lowerer:
         self.index_names = index_names
         self.eqns: list[Eqn] = []
         self.counter = 0
+        self.sizes: dict = {}  # temporary → Size, for the static gates
+
+    def size_of(self, name: str) -> "Size":
+        if name in self.sizes:
+            return self.sizes[name]
+        return self.graph.magnitudes.get(name, VARIABLE if name in self.graph.inputs else NODE)
 
     def fresh(self) -> str:
         self.counter += 1
         return f"{self.target}#{self.counter}"
 
-    def emit(self, op: str, args: tuple, params: dict, shape: tuple) -> str:
+    def emit(self, op: str, args: tuple, params: dict, shape: tuple, pos: int = 0) -> str:
+        entries = _count(shape)
+        if entries > MAX_TENSOR_ENTRIES:
+            raise ExprError(f"this value would have shape {fmt_shape(shape)} ({entries} entries); the tensor-size gate "
+                            f"allows at most {MAX_TENSOR_ENTRIES} entries per value", pos)
+        size = estimate(op, [self.size_of(a) for a in args], [self.graph.shapes[a] for a in args], params, shape, pos)
         name = self.fresh()
         self.eqns.append(Eqn(name, op, args, params, shape))
         self.graph.shapes[name] = shape
+        self.sizes[name] = size
         return name
 
     def lower(self, expr) -> str:
@@ -77,6 +91,7 @@ class Lowerer:
         else:  # the expression is a bare name: an identity equation keeps the node visible
             self.eqns.append(Eqn(self.target, "copy", (result,), {}, self.graph.shapes[result]))
         self.graph.shapes[self.target] = self.eqns[-1].shape
+        self.sizes[self.target] = self.size_of(result)
         return self.target
 
     def op(self, name: str, args: tuple, pos: int, params=None) -> str:
@@ -85,7 +100,7 @@ class Lowerer:
             shape = OPS[name].shape([self.graph.shapes[a] for a in args], params)
         except ShapeError as exc:
             raise ExprError(str(exc), pos) from None
-        return self.emit(name, args, params, shape)
+        return self.emit(name, args, params, shape, pos)
 
     def const(self, kind: str, value, shape: tuple = ()) -> str:
         return self.emit("const", (), {"kind": kind, "value": value}, shape)
@@ -111,10 +126,14 @@ class Lowerer:
         return self.op("transpose", (self.visit(node.operand),), node.pos)
 
     def visit_Bin(self, node: exprs.Bin) -> str:
-        if node.op == "**":
-            _check_power(node)
-        left, right = self.visit(node.left), self.visit(node.right)
-        return self.op(ELEMENTWISE_BINARY[node.op], (left, right), node.pos)
+        # iterative along the left spine: a flat sum of thousands of terms must not recurse
+        spine = [node]
+        while isinstance(spine[-1].left, exprs.Bin):
+            spine.append(spine[-1].left)
+        left = self.visit(spine[-1].left)
+        for b in reversed(spine):
+            left = self.op(ELEMENTWISE_BINARY[b.op], (left, self.visit(b.right)), b.pos)
+        return left
 
     def visit_Index(self, node: exprs.Index) -> str:
         raise ExprError("indexing is only allowed in `entries` claims", node.pos)
@@ -143,7 +162,7 @@ class Lowerer:
 
     def declared(self, node: exprs.Call) -> str:
         arg = self.one_arg(node)
-        return self.emit("fn", (arg,), {"name": node.fn, "order": node.prime}, self.graph.shapes[arg])
+        return self.emit("fn", (arg,), {"name": node.fn, "order": node.prime}, self.graph.shapes[arg], node.pos)
 
     def call_sum(self, node: exprs.Call) -> str:
         arg = self.one_arg(node)
@@ -221,38 +240,141 @@ class Lowerer:
             if shapes[0] != ():
                 raise ExprError("hessdiag(f, v) needs a scalar f", node.pos)
             shape = shapes[1]
-        return self.emit(kind, tuple(names), {}, shape)
+        return self.emit(kind, tuple(names), {}, shape, node.pos)
 
 
-MAX_EXPONENT = 1000
-MAX_LOG10 = 300
+# --- static gates: sizes estimated before sympy or numpy compute anything -----------------------
+
+MAX_TENSOR_ENTRIES = 100_000  # entries of any one value (node, temporary, claim, derivative)
+MAX_EXPONENT = 1000  # |b| in a**b when b is a constant
+MAX_LOG10 = 300  # a constant's magnitude (float64 reaches 1.8e308)
+MAX_COEFF_LOG10 = 1000  # estimated coefficients of an expression in its variables (printing stays short)
+MAX_DEGREE = 10**6  # estimated polynomial degree of a node in the inputs (exponents stay short)
+MAX_BITS = 3400  # numerator/denominator of an exact constant (about 10^1000)
+_LOG2 = math.log10(2)
 
 
-def _log10_bound(expr) -> float | None:
-    """An upper bound of log10(1 + |value|) for a constant subexpression; None if it has names."""
-    if isinstance(expr, exprs.Num):
-        v = abs(expr.value)
-        return max(v.numerator.bit_length() - v.denominator.bit_length() + 1, 0) * 0.30103
-    if isinstance(expr, exprs.Neg):
-        return _log10_bound(expr.operand)
-    if isinstance(expr, exprs.Bin) and expr.op in "+-*/**":
-        a, b = _log10_bound(expr.left), _log10_bound(expr.right)
-        if a is None or b is None:
-            return None
-        if expr.op == "**":
-            return a * 10 ** min(b, 12)
-        return a + b + 0.31
-    return None
+@dataclass(frozen=True)
+class Size:
+    """A static estimate of a value: log10 of its coefficients' size (variables counted as 1),
+    its degree in the inputs, and its exact value when it is a rational constant."""
+
+    log10: float
+    degree: float
+    value: Fraction | None = None
+    constant: bool = False
 
 
-def _check_power(node: exprs.Bin) -> None:
-    """Reject power towers before sympy tries to compute them (2**10**10, ((9**9)**9999)**9999)."""
-    exponent = _log10_bound(node.right)
-    if exponent is not None and exponent > 3:
-        raise ExprError(f"exponent too large (limit: |exponent| ≤ {MAX_EXPONENT}); this gate stops power bombs", node.pos)
-    size = _log10_bound(node)
-    if size is not None and size > MAX_LOG10:
-        raise ExprError(f"constant too large (about 10^{size:.0f}; limit 10^{MAX_LOG10}); this gate stops power bombs", node.pos)
+VARIABLE = Size(0.0, 1.0)
+NODE = Size(0.0, 1.0)
+
+
+def _count(shape: tuple) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def _log10_abs(v: Fraction) -> float:
+    if v == 0:
+        return -math.inf
+    return math.log10(abs(v.numerator)) - math.log10(v.denominator)
+
+
+def _logaddexp10(a: float, b: float) -> float:
+    hi, lo = max(a, b), min(a, b)
+    if hi == -math.inf:
+        return hi
+    return hi + math.log10(1 + 10 ** (lo - hi))
+
+
+def _exact(v: Fraction | None, pos: int) -> Fraction | None:
+    if v is not None and max(v.numerator.bit_length(), v.denominator.bit_length()) > MAX_BITS:
+        raise ExprError(f"an exact constant here has more than {int(MAX_BITS * _LOG2)} digits; "
+                        "this gate stops huge numbers", pos)
+    return v
+
+
+def estimate(op: str, args: list, shapes: list, params: dict, shape: tuple, pos: int) -> Size:
+    """The Size of an equation's result from its arguments' Sizes; raises ExprError at a gate."""
+    constant = all(a.constant for a in args)
+    if op == "const":
+        if params["kind"] == "num":
+            v = params["value"]
+            return Size(_log10_abs(v), 0.0, v, True)
+        return Size(0.5 if params["kind"] == "pi" else 0.0, 0.0, None, True)
+    if op == "pow":
+        return _power(args[0], args[1], pos)
+    if op in ("neg", "copy", "transpose"):
+        a = args[0]
+        return Size(a.log10, a.degree, None if a.value is None else (-a.value if op == "neg" else a.value), a.constant)
+    if op in ("add", "sub", "mul", "div"):
+        a, b = args
+        value = None
+        if a.value is not None and b.value is not None and not (op == "div" and b.value == 0):
+            value = _exact({"add": a.value + b.value, "sub": a.value - b.value, "mul": a.value * b.value,
+                            "div": a.value / b.value if b.value else None}[op], pos)
+        if op in ("add", "sub"):
+            size = Size(_logaddexp10(a.log10, b.log10), max(a.degree, b.degree), value, constant)
+        elif op == "mul":
+            size = Size(a.log10 + b.log10, a.degree + b.degree, value, constant)
+        else:  # a small divisor makes large coefficients
+            shrink = b.log10 if b.value is not None or b.log10 < 0 else 0.0
+            size = Size(a.log10 - (shrink if shrink != -math.inf else 0.0), a.degree + b.degree, value, constant)
+        if value is not None:
+            size = Size(_log10_abs(value), size.degree, value, constant)
+        return _checked(size, pos)
+    if op == "matmul":
+        a, b = args
+        inner = shapes[0][-1] if shapes[0] else 1
+        return _checked(Size(a.log10 + b.log10 + math.log10(inner), a.degree + b.degree, None, constant), pos)
+    if op in ("det", "logdet", "inv"):
+        n = shapes[0][0]
+        a = args[0]
+        return _checked(Size(n * max(a.log10, 0.0) + math.lgamma(n + 1) / math.log(10), n * a.degree, None, constant), pos)
+    if op in ("sum", "sum_axis", "trace", "stack"):
+        grow = math.log10(max(_count(shapes[0]) if shapes else 1, 1))
+        return _checked(Size(max((a.log10 for a in args), default=0.0) + grow,
+                             max((a.degree for a in args), default=0.0), None, constant), pos)
+    # elementwise functions, declared functions, derivatives, softmax, ...: sizes pass through
+    return _checked(Size(max((a.log10 for a in args), default=0.0), max((a.degree for a in args), default=0.0),
+                         None, constant), pos)
+
+
+def _checked(size: Size, pos: int) -> Size:
+    if size.constant and size.log10 > MAX_LOG10:
+        raise ExprError(f"constant too large (about 10^{size.log10:.0f}; limit 10^{MAX_LOG10}); "
+                        "this gate stops number bombs", pos)
+    if size.log10 > MAX_COEFF_LOG10:
+        raise ExprError(f"numbers in this expression could reach about 10^{size.log10:.0f} (limit 10^{MAX_COEFF_LOG10}); "
+                        "this gate stops number bombs", pos)
+    if size.degree > MAX_DEGREE:
+        raise ExprError(f"the degree of this expression could reach about {size.degree:.3g} (limit {MAX_DEGREE}); "
+                        "this gate stops power bombs", pos)
+    return size
+
+
+def _power(a: Size, b: Size, pos: int) -> Size:
+    """Reject power towers before sympy computes them (2**10**10, ((9**9)**9999)**9999, x**10**9)."""
+    if b.constant and (b.value is None and b.log10 > math.log10(MAX_EXPONENT) or b.value is not None and abs(b.value) > MAX_EXPONENT):
+        raise ExprError(f"exponent too large (limit: |exponent| ≤ {MAX_EXPONENT}); this gate stops power bombs", pos)
+    if b.value is None:  # a variable (or irrational) exponent: x**y stays symbolic
+        return _checked(Size(a.log10, a.degree + b.degree, None, a.constant and b.constant), pos)
+    e = b.value
+    if a.constant:
+        if a.value == 0:
+            return Size(-math.inf, 0.0, Fraction(0) if e > 0 else None, True)
+        magnitude = float(e) * a.log10 if a.log10 != -math.inf else 0.0
+        if abs(magnitude) > MAX_LOG10:
+            raise ExprError(f"constant too large or too small (about 10^{magnitude:.0f}; limit 10^±{MAX_LOG10}); "
+                            "this gate stops power bombs", pos)
+        value = None
+        if a.value is not None and e.denominator == 1:
+            value = _exact(a.value ** int(e), pos)
+        return Size(magnitude, 0.0, value, True)
+    grown = abs(float(e)) * abs(a.log10) if math.isfinite(a.log10) else 0.0
+    return _checked(Size(grown, a.degree * abs(float(e)), None, False), pos)
 
 
 def _suggest(name: str, known) -> str:
@@ -267,4 +389,5 @@ def lower_into(graph: Graph, target: str, expr, *, known: dict, index_names=froz
     lowerer = Lowerer(graph, target, known=known, index_names=index_names)
     lowerer.lower(expr)
     graph.eqns.extend(lowerer.eqns)
+    graph.magnitudes[target] = lowerer.sizes[target]
     return lowerer.eqns
