@@ -1,0 +1,153 @@
+"""pytest plugin (entry point `pytest11: derivcheck`): problem files as test items.
+
+Opt-in: `pytest --derivcheck problems/` (or `derivcheck = true` in the ini file) collects
+every `.yaml`/`.yml` problem file (the same rule as `derivcheck check`: other YAML is
+ignored) with one test item per claim, named after the claim (`name`, else `claim N`);
+a failing item shows the verdict, counterexample and diagnosis. A file that cannot be
+loaded is one failing item, `load`, with the located error. Without the option nothing
+is collected and nothing else changes.
+
+pytest imports this module in every run of every project where derivcheck is installed,
+so it imports nothing but pytest at import time; derivcheck's numeric and symbolic code
+loads only when a problem file is collected.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+SUFFIXES = (".yaml", ".yml")
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("derivcheck", "derivcheck problem files")
+    group.addoption("--derivcheck", action="store_true", default=False,
+                    help="collect derivcheck problem files (.yaml/.yml): one test item per claim")
+    group.addoption("--derivcheck-seed", type=int, default=None, metavar="N",
+                    help="seed for the sample points of derivcheck claims (default: the file's)")
+    group.addoption("--derivcheck-samples", type=int, default=None, metavar="N",
+                    help="valid sample points per derivcheck claim (default: the file's)")
+    parser.addini("derivcheck", type="bool", default=False,
+                  help="collect derivcheck problem files, as --derivcheck does")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "derivcheck: a claim of a derivcheck problem file")
+
+
+def _enabled(config) -> bool:
+    return bool(config.getoption("derivcheck", default=False) or config.getini("derivcheck"))
+
+
+def pytest_collect_file(file_path, parent):
+    if file_path.suffix not in SUFFIXES or not _enabled(parent.config):
+        return None
+    from derivcheck.discover import classify
+
+    if classify(str(file_path)) is not None:
+        return None
+    return ProblemFile.from_parent(parent, path=file_path)
+
+
+class ClaimFailed(Exception):
+    """A claim did not pass; carries the report text."""
+
+
+class ProblemFile(pytest.File):
+    """A problem file: loads and builds it (no checking) to name one item per claim."""
+
+    def collect(self):
+        from derivcheck.build import build
+        from derivcheck.errors import LocatedError
+        from derivcheck.problem import load_text
+        from derivcheck.runner import read_source
+
+        path = str(self.path)
+        try:
+            model = build(load_text(read_source(path), path))
+        except LocatedError as exc:
+            where = f"{self.path}:{exc.line}:{exc.col}" if exc.line else str(self.path)
+            yield LoadError.from_parent(self, name="load", message=f"{where}: error: {exc.message}",
+                                        line=exc.line)
+            return
+        except OSError as exc:
+            yield LoadError.from_parent(self, name="load", message=f"{self.path}: error: cannot read: {exc}", line=0)
+            return
+        self.model = model
+        self._checker = None
+        if not model.claims:
+            yield Derivatives.from_parent(self, name="derivatives")
+            return
+        seen: set = set()
+        for claim in model.claims:
+            spec = claim.spec
+            name = (spec.name or f"claim {spec.index + 1}").replace("::", ": :")
+            if name in seen:
+                name = f"{name} #{spec.index + 1}"
+            seen.add(name)
+            yield ClaimItem.from_parent(self, name=name, claim=claim)
+
+    def checker(self):
+        if self._checker is None:
+            from derivcheck.verify import Checker
+
+            config = self.config
+            self._checker = Checker(self.model, seed=config.getoption("derivcheck_seed", default=None),
+                                    samples=config.getoption("derivcheck_samples", default=None))
+        return self._checker
+
+
+class _Item(pytest.Item):
+    def __init__(self, *, line: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.line = line
+        self.add_marker("derivcheck")
+
+    def reportinfo(self):
+        return self.path, max(self.line - 1, 0), f"{self.path.name}::{self.name}"
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, ClaimFailed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+
+class LoadError(_Item):
+    """The file could not be loaded: one failing item with the located error."""
+
+    def __init__(self, *, message: str, **kwargs):
+        super().__init__(**kwargs)
+        self.message = message
+
+    def runtest(self):
+        raise ClaimFailed(self.message)
+
+
+class ClaimItem(_Item):
+    """One claim: passes when derivcheck's verdict passes (proved, verified, expected-fail, …)."""
+
+    def __init__(self, *, claim, **kwargs):
+        super().__init__(line=claim.spec.line, **kwargs)
+        self.claim = claim
+        self.result = None
+
+    def runtest(self):
+        from derivcheck.report.junit import claim_report
+
+        self.result = self.parent.checker().check(self.claim)
+        if not self.result.passed:
+            where = f"{self.path}:{self.result.line}:{self.result.col}"
+            raise ClaimFailed(f"{where}: derivcheck: {self.result.verdict}\n{claim_report(self.result)}")
+
+
+class Derivatives(_Item):
+    """A problem without claims: its derivatives must be computable."""
+
+    def runtest(self):
+        from derivcheck.errors import LocatedError
+        from derivcheck.runner import derive_all
+
+        try:
+            derive_all(self.parent.checker())
+        except LocatedError as exc:
+            raise ClaimFailed(f"{self.path}:{exc.line}:{exc.col}: error: {exc.message}") from None
