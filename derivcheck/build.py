@@ -65,10 +65,10 @@ def build(problem: Problem) -> Model:
     known = set(graph.inputs) | set(parsed)
     for name, (text, expr) in parsed.items():
         for ref in exprs.names_in(expr):
-            if ref.id not in known:
+            if ref.id not in known and ref.id != "pi":
                 hint = _suggest(ref.id, known)
                 raise LocatedError(f"node {name!r} uses the unknown name {ref.id!r}{hint}", *text.locate(ref.pos))
-        graph.node_parents[name] = list(dict.fromkeys(r.id for r in exprs.names_in(expr)))
+        graph.node_parents[name] = list(dict.fromkeys(r.id for r in exprs.names_in(expr) if r.id != "pi"))
     for name in _dependency_order(parsed, graph.node_parents):
         text, expr = parsed[name]
         try:

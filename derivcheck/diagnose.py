@@ -48,14 +48,15 @@ def diagnose(checker, claim, truth, value, rows) -> tuple[str, list]:
         return "", details
     if _fits(C, -S):
         return "opposite sign", details
-    mask = np.abs(S) > 1e-12 * max(np.max(np.abs(S)), 1e-300)
-    if mask.any() and np.all(np.abs(C[~mask]) <= 1e-12 * max(np.max(np.abs(C)), 1e-300)):
-        ratios = C[mask] / S[mask]
-        k = float(np.median(ratios))
-        if np.all(np.abs(ratios - k) <= FIT * abs(k)) and k != 0:
-            if abs(k - 1) < 1e-2:
-                return f"a rounded constant: the claim is {k:.9g} × the truth (write the exact constant, or set rtol)", details
-            return f"off by a constant factor: the claim is {_constant(k)} × the truth", details
+    with mpmath.workdps(60):
+        factor = _constant_factor(rows)
+    if factor is not None:
+        if abs(factor - 1) < 1e-2:
+            with mpmath.workdps(60):
+                shown = mpmath.nstr(factor, 25)
+            return (f"a rounded constant: the claim is {shown} × the truth "
+                    "(write the exact constant, or set rtol)"), details
+        return f"off by a constant factor: the claim is {_constant(float(factor))} × the truth", details
     if len(shape) == 2 and shape[0] == shape[1]:
         n = len(rows)
         if _fits(C.reshape((n,) + shape).transpose(0, 2, 1), S.reshape((n,) + shape)):
@@ -70,7 +71,40 @@ def diagnose(checker, claim, truth, value, rows) -> tuple[str, list]:
     sym = _symmetrisation(checker, claim, truth, value, rows)
     if sym:
         return sym, details
+    worst = max(_relative_gap(r[2], r[3]) for r in rows)
+    if worst < 1e-6:
+        return f"close but not equal: a relative difference of {worst:.2g} (a tiny extra term?)", details
     return "", details
+
+
+def _constant_factor(rows):
+    """claim / truth when it is the same non-zero number at every entry and point (30-digit values)."""
+    ratios = []
+    for _, _, s, c, _ in rows:
+        for a, b in zip(s, c):
+            big = max(abs(a), abs(b))
+            if big == 0:
+                continue
+            if abs(a) <= big * mpmath.mpf(10) ** -25:
+                return None  # the truth vanishes where the claim does not
+            ratios.append(b / a)
+    if not ratios or ratios[0] == 0:
+        return None
+    k = ratios[0]
+    if all(abs(r - k) <= abs(k) * mpmath.mpf(10) ** -20 for r in ratios):
+        return k
+    return None
+
+
+def _relative_gap(s, c) -> float:
+    with mpmath.workdps(60):
+        return _gap(s, c)
+
+
+def _gap(s, c) -> float:
+    diff = max((abs(a - b) for a, b in zip(s, c)), default=0)
+    scale = max((max(abs(a), abs(b)) for a, b in zip(s, c)), default=0)
+    return float(diff / scale) if scale else 0.0
 
 
 def _other_order(checker, claim, S, C) -> str:

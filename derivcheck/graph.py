@@ -113,6 +113,8 @@ class Lowerer:
         return self.const("num", node.value)
 
     def visit_Name(self, node: exprs.Name) -> str:
+        if node.id == "pi":
+            return self.const("pi", None)
         if node.id in self.index_names:
             raise ExprError(f"index {node.id!r} can only be used inside x[...] or delta(...)", node.pos)
         if node.id not in self.known:

@@ -25,7 +25,7 @@ from derivcheck.results import ClaimResult, Counterexample
 from derivcheck.symbolic import Symbolic
 
 ENGINE_RTOL = 1e-7
-DEFAULT_RTOL = sp.Rational(1, 10**15)
+DEFAULT_RTOL = sp.Rational(1, 10**25)  # values are exact, evaluated at 30 digits
 KINK_OPS = ("abs", "relu")
 DERIVATIVE_OPS = ("grad", "hess", "hessdiag")
 
@@ -269,6 +269,8 @@ class Checker:
         if mismatch is not None:
             point, s, c, eng = mismatch
             diagnosis, details = diagnose(self, claim, truth, value, rows)
+            gap = max(abs(a - b) for a, b in zip(s, c))
+            details = [f"largest |claimed − true| at the counterexample: {mpmath.nstr(gap, 6)}"] + details
             details = details + self.closed_form(claim, rows)
             worst = max((_rel_error(r[3], r[2]) for r in rows), default=None)
             return ClaimResult(**base, verdict="expected-fail" if spec.expect_fails else "wrong",
@@ -333,9 +335,11 @@ class Checker:
 
 
 def _close(s, c, rtol, atol, scale) -> bool:
-    s, c = mpmath.mpf(s), mpmath.mpf(c)
-    bound = mpmath.mpf(atol) + mpmath.mpf(rtol) * max(abs(s), abs(c), abs(mpmath.mpf(scale)))
-    return abs(s - c) <= bound
+    """|S − C| ≤ atol + rtol·max(|S|, |C|, term scale), in enough digits not to round the values."""
+    with mpmath.workdps(80):
+        s, c = mpmath.mpf(s), mpmath.mpf(c)
+        bound = mpmath.mpf(atol) + mpmath.mpf(rtol) * max(abs(s), abs(c), abs(mpmath.mpf(scale)))
+        return abs(s - c) <= bound
 
 
 def _rel_error(claimed: list, true: list) -> float:
