@@ -66,12 +66,12 @@ class ProblemFile(pytest.File):
         try:
             model = build(load_text(read_source(path), path))
         except LocatedError as exc:
-            where = f"{self.path}:{exc.line}:{exc.col}" if exc.line else str(self.path)
+            where = f"{self.nodeid}:{exc.line}:{exc.col}" if exc.line else self.nodeid
             yield LoadError.from_parent(self, name="load", message=f"{where}: error: {exc.message}",
                                         line=exc.line)
             return
         except OSError as exc:
-            yield LoadError.from_parent(self, name="load", message=f"{self.path}: error: cannot read: {exc}", line=0)
+            yield LoadError.from_parent(self, name="load", message=f"{self.nodeid}: error: cannot read: {exc}", line=0)
             return
         self.model = model
         self._checker = None
@@ -103,8 +103,16 @@ class _Item(pytest.Item):
         self.line = line
         self.add_marker("derivcheck")
 
+    @property
+    def where(self) -> str:
+        """The file as pytest names it (relative to the rootdir)."""
+        return self.nodeid.rsplit("::", 1)[0]
+
     def reportinfo(self):
-        return self.path, max(self.line - 1, 0), f"{self.path.name}::{self.name}"
+        # The domain heads a failure report: FILE::CLAIM. pytest rewrites the dots of a domain
+        # that ends the node id as `::` (Python's dotted names); the trailing space keeps
+        # `chain.yaml` and a claim name such as `eq. (81)` as written.
+        return self.path, max(self.line - 1, 0), f"{self.path.name}::{self.name} "
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, ClaimFailed):
@@ -136,7 +144,7 @@ class ClaimItem(_Item):
 
         self.result = self.parent.checker().check(self.claim)
         if not self.result.passed:
-            where = f"{self.path}:{self.result.line}:{self.result.col}"
+            where = f"{self.where}:{self.result.line}:{self.result.col}"
             raise ClaimFailed(f"{where}: derivcheck: {self.result.verdict}\n{claim_report(self.result)}")
 
 
@@ -150,4 +158,4 @@ class Derivatives(_Item):
         try:
             derive_all(self.parent.checker())
         except LocatedError as exc:
-            raise ClaimFailed(f"{self.path}:{exc.line}:{exc.col}: error: {exc.message}") from None
+            raise ClaimFailed(f"{self.where}:{exc.line}:{exc.col}: error: {exc.message}") from None
