@@ -264,3 +264,30 @@ def test_invalid_documents_are_rejected_where_the_mistake_is(validator, text, wh
     found = errors(validator, load(text))
     assert found, f"accepted: {text!r}"
     assert any(e.split(": ", 1)[0].startswith(where) for e in found), found
+
+
+# --- issue 6: `x:` with no value, and the ecosystem fixtures ---------------------------------
+
+def test_an_input_with_no_value_is_a_real_scalar(validator):
+    doc = load("inputs:\n  x:\n  y: {}\nnodes:\n  f: x*y\nclaims:\n  - {wrt: x, is: y}\n")
+    assert doc["inputs"]["x"] is None
+    assert errors(validator, doc) == []
+    found = errors(validator, load("inputs:\n  x: 3\n"))
+    assert found and found[0].startswith("inputs/x")
+
+
+ECOSYSTEM = ROOT / "tests" / "fixtures" / "ecosystem"
+
+
+ECOSYSTEM_PROBLEMS = sorted(p for folder in ("pass", "fail") for p in (ECOSYSTEM / folder).glob("*.yaml")
+                            if not p.name.startswith("."))  # .pre-commit-hooks.yaml there is not a problem
+
+
+@pytest.mark.parametrize("path", ECOSYSTEM_PROBLEMS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_ecosystem_problem_fixtures_are_valid(validator, path):
+    assert errors(validator, load(path.read_text(encoding="utf-8"))) == []
+
+
+def test_ecosystem_typo_fixture_is_rejected_at_the_typo(validator):
+    found = errors(validator, load((ECOSYSTEM / "broken" / "typo.yaml").read_text(encoding="utf-8")))
+    assert any("'claim'" in e for e in found), found
