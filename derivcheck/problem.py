@@ -23,6 +23,12 @@ CLAIM_KEYS = ("of", "wrt", "is", "latex", "entries", "name", "diagonal", "expect
 ENTRIES_KEYS = ("index", "is")
 CHECK_KEYS = ("samples", "seed", "rtol", "atol", "timeout")
 NETWORK_KEYS = ("sizes", "activation", "output_activation", "loss", "bias")
+MAX_NODES = 20_000  # the node-count gate (a DAG this large is never a hand-written exercise)
+MAX_INPUTS = 2_000  # inputs declared one by one
+MAX_INPUT_ENTRIES = 10_000  # scalar entries of all inputs together (a 100×100 matrix), networks included
+MAX_CLAIMS = 1_000
+MAX_POINTS = 1_000
+MIN_TIMEOUT, MAX_TIMEOUT = 0.1, 3600  # as for --timeout
 DOMAINS = ("real", "positive", "negative", "nonzero", "symmetric", "spd", "invertible")
 MATRIX_DOMAINS = ("symmetric", "spd", "invertible")
 
@@ -108,6 +114,13 @@ class Problem:
     claims: tuple = ()
     points: tuple = ()  # of dict name → (value, line, col)
     check: CheckSettings = CheckSettings()
+
+
+def _entries(shape: tuple) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
 
 
 def fail(node, message: str):
@@ -232,10 +245,16 @@ class _Reader:
 
     def inputs(self, dims: dict) -> tuple:
         node = self.top["inputs"]
+        items = node.items if isinstance(node, (Seq, Map)) else ()
+        if len(items) > MAX_INPUTS:
+            extra = items[MAX_INPUTS]
+            fail(extra[0] if isinstance(extra, tuple) else extra,
+                 f"more than {MAX_INPUTS} inputs; the input-count gate stops oversized problems")
         if isinstance(node, Seq):
             return tuple(InputSpec(self.define(expect_scalar(n, "an input name"), "input"), (), "real", None, n.line, n.col)
                          for n in node.items)
         specs = []
+        total = 0
         for key, value in expect_map(node, "inputs").items:
             name = self.define(key, "input")
             if isinstance(value, Scalar) and value.text in ("", "{}"):
@@ -243,6 +262,10 @@ class _Reader:
                 continue
             fields = keyed(expect_map(value, f"input {name!r}"), INPUT_KEYS, f"input {name!r}")
             shape = self.shape(fields["shape"], dims, name) if "shape" in fields else ()
+            total += _entries(shape)
+            if total > MAX_INPUT_ENTRIES:
+                fail(fields["shape"], f"the inputs have more than {MAX_INPUT_ENTRIES} entries in all (input {name!r} has "
+                                      f"shape {list(shape)}); the tensor-size gate keeps exact symbolic work bounded")
             domain = self.domain(fields["domain"], shape, name) if "domain" in fields else "real"
             fixed = self.value(fields["value"], shape, name) if "value" in fields else None
             specs.append(InputSpec(name, shape, domain, fixed, key.line, key.col))
@@ -305,13 +328,19 @@ class _Reader:
     def nodes(self) -> tuple:
         if "nodes" not in self.top:
             return ()
+        items = expect_map(self.top["nodes"], "nodes").items
+        if len(items) > MAX_NODES:
+            fail(items[MAX_NODES][0], f"more than {MAX_NODES} nodes; the node-count gate stops oversized DAGs")
         return tuple((self.define(key, "node"), text_of(value, f"node {key.text!r}"))
                      for key, value in expect_map(self.top["nodes"], "nodes").items)
 
     def claims(self) -> tuple:
         if "claims" not in self.top:
             return ()
-        return tuple(self.claim(i, node) for i, node in enumerate(expect_seq(self.top["claims"], "claims").items))
+        items = expect_seq(self.top["claims"], "claims").items
+        if len(items) > MAX_CLAIMS:
+            fail(items[MAX_CLAIMS], f"more than {MAX_CLAIMS} claims; the claim-count gate stops oversized problems")
+        return tuple(self.claim(i, node) for i, node in enumerate(items))
 
     def claim(self, index: int, node) -> ClaimSpec:
         fields = keyed(expect_map(node, f"claim {index + 1}"), CLAIM_KEYS, "a claim")
@@ -376,7 +405,10 @@ class _Reader:
         if "points" not in self.top:
             return ()
         out = []
-        for point in expect_seq(self.top["points"], "points").items:
+        items = expect_seq(self.top["points"], "points").items
+        if len(items) > MAX_POINTS:
+            fail(items[MAX_POINTS], f"more than {MAX_POINTS} points; the point-count gate keeps checking bounded")
+        for point in items:
             entries = {}
             for key, value in expect_map(point, "a point").items:
                 entries[key.text] = (value, key.line, key.col)
@@ -398,6 +430,8 @@ class _Reader:
                 value = yamlsafe.as_number(expect_scalar(fields[key], f"check.{key}"), f"check.{key}")
                 if value < 0 or (key == "timeout" and value == 0):
                     fail(fields[key], f"check.{key} must be positive")
+                if key == "timeout" and not MIN_TIMEOUT <= value <= MAX_TIMEOUT:
+                    fail(fields[key], f"check.timeout must be between {MIN_TIMEOUT} and {MAX_TIMEOUT} seconds")
                 settings[key] = float(value) if key == "timeout" else value
         return CheckSettings(**settings)
 
@@ -410,6 +444,10 @@ class _Reader:
                       for n in expect_seq(fields["sizes"], "network.sizes").items)
         if len(sizes) < 2 or any(not 1 <= s <= 10_000 for s in sizes):
             fail(fields["sizes"], "network.sizes needs at least two layer sizes between 1 and 10000")
+        weights = sum(a * b + b for a, b in zip(sizes, sizes[1:])) + sizes[0] + sizes[-1]
+        if weights > MAX_INPUT_ENTRIES:
+            fail(fields["sizes"], f"network.sizes {list(sizes)} makes {weights} input entries (weights, biases, x, t); "
+                                  f"the tensor-size gate allows {MAX_INPUT_ENTRIES}")
         word = lambda key, default: expect_scalar(fields[key], f"network.{key}").text if key in fields else default  # noqa: E731
         spec = NetworkSpec(
             sizes=sizes,
