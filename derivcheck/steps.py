@@ -8,7 +8,7 @@ adjoint rule at each tensor node, and the backprop table at the first sample poi
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
@@ -30,6 +30,13 @@ class Derivation:
     rules: tuple  # (node, text) adjoint rules for tensor nodes
     table: tuple  # (name, value, adjoint) at the first sample point
     point: dict
+    # The same derivation as LaTeX (sympy's latex(), node names as h_{1}), so renderers need no sympy.
+    partials_latex: tuple = ()  # (child, parent, in node names, substituted)
+    path_sum_latex: str = ""
+    result_nodes_latex: str = ""
+    result_latex: str = ""
+    rules_latex: tuple = ()  # (node, LaTeX) adjoint rules for tensor nodes
+    names_latex: dict = field(default_factory=dict)  # every name of the problem → LaTeX
 
 
 def d(f: str, v: str) -> str:
@@ -50,30 +57,57 @@ def derive(checker, f: str, v: str) -> Derivation:
     sym = checker.sym
     nodes = on_paths(sym, f, v)
     members = set(nodes) | {v}
-    partials = []
+    tex = Tex(sym)
+    partials, partials_tex = [], []
     for child in reversed(nodes):
         for parent in sym.parents[child]:
             if parent in members:
                 local = sym.local_jacobian(child, parent)
-                partials.append((child, parent, show(local), _brief(show(sym.substitute(local)))))
+                substituted = sym.substitute(local)
+                partials.append((child, parent, show(local), show(substituted)))
+                partials_tex.append((child, parent, tex(local), tex(substituted)))
     truth = sym.derivative(f, v)
     result = sym.substitute(truth)
-    simplified = np.vectorize(_simplified, otypes=[object])(result) if result.size <= 64 else result
-    return Derivation(f, v, tuple(partials), _path_sum(sym, f, v, nodes), show(truth), _brief(show(simplified)),
-                      tuple(_rules(sym, f, nodes, v)), *_table(checker, f, v, nodes))
+    simplified = np.vectorize(lambda e: sp.expand(e) if sp.sympify(e).is_polynomial() else sp.simplify(e),
+                              otypes=[object])(result) if result.size <= 64 else result
+    rules = _rules(sym, f, nodes, v, tex)
+    table, point = _table(checker, f, v, nodes)
+    return Derivation(f, v, tuple(partials), _path_sum(sym, f, v, nodes), show(truth), show(simplified),
+                      tuple((n, text) for n, text, _ in rules), table, point,
+                      partials_latex=tuple(partials_tex),
+                      path_sum_latex=_path_sum(sym, f, v, nodes, d=tex.partial, dot=" ", left="\\left(",
+                                               right="\\right)"),
+                      result_nodes_latex=tex(truth), result_latex=tex(simplified),
+                      rules_latex=tuple((n, latex) for n, _, latex in rules), names_latex=dict(tex.names))
 
 
-def _simplified(e):
-    """Expanded polynomials as on a solution sheet; sign/Abs are left alone (simplify turns them into Piecewise)."""
-    e = sp.sympify(e)
-    if e.is_polynomial():
-        return sp.expand(e)
-    if e.has(sp.Abs, sp.sign):
-        return e
-    return sp.simplify(e)
+class Tex:
+    """sympy values as LaTeX with the problem's names written as on paper (h1 → h_{1}, W[1,2] → W_{1,2})."""
+
+    def __init__(self, sym):
+        from derivcheck.report.latex_out import name_latex
+
+        self.name = name_latex
+        self.names = {name: name_latex(name) for name in sym.symbols}
+        self.symbol_names = {s: name_latex(str(s)) for array in sym.symbols.values() for s in array.flat}
+
+    def expr(self, expr) -> str:
+        return sp.latex(sp.sympify(expr), order="grlex", symbol_names=self.symbol_names)
+
+    def __call__(self, array) -> str:
+        array = np.asarray(array, dtype=object)
+        if array.ndim == 0:
+            return self.expr(array[()])
+        if array.size > 400 or array.ndim > 2:
+            return "\\langle " + " \\times ".join(map(str, array.shape)) + "\\text{ tensor}\\rangle"
+        rows = [[e] for e in array] if array.ndim == 1 else array.tolist()
+        return sp.latex(sp.Matrix(rows), order="grlex", symbol_names=self.symbol_names, mat_delim="[")
+
+    def partial(self, f: str, v: str) -> str:
+        return "\\frac{\\partial " + self.name(f) + "}{\\partial " + self.name(v) + "}"
 
 
-def _path_sum(sym, f: str, v: str, nodes: list) -> str:
+def _path_sum(sym, f: str, v: str, nodes: list, *, d=d, dot: str = "·", left: str = "(", right: str = ")") -> str:
     """∂f/∂v as the sum over children of adjoint × local partial, factored in backprop order."""
     members = set(nodes) | {v}
     adjoint = {f: ""}
@@ -85,52 +119,54 @@ def _path_sum(sym, f: str, v: str, nodes: list) -> str:
                 continue
             factor = d(node, parent)
             prefix = adjoint[node]
-            term = factor if not prefix else (f"({prefix})·{factor}" if " + " in prefix else f"{prefix}·{factor}")
+            term = factor if not prefix else (f"{left}{prefix}{right}{dot}{factor}" if " + " in prefix
+                                              else f"{prefix}{dot}{factor}")
             if prefix == "":
                 term = d(f, parent) if node == f else factor
             adjoint[parent] = term if parent not in adjoint else f"{adjoint[parent]} + {term}"
     return adjoint.get(v, "0")
 
 
-LONG = 400
-
-
-def _brief(text: str) -> str:
-    """Fully substituted tensors are long; past LONG characters the node-name form says enough."""
-    return text if len(text) <= LONG else text[:LONG] + " … (truncated)"
-
-
 def _bar(name: str) -> str:
     return name + BAR
 
 
-def _rules(sym, f: str, nodes: list, v: str) -> list:
-    """The adjoint rule applied at each tensor node, instantiated with the node's names."""
+def _rules(sym, f: str, nodes: list, v: str, tex) -> list:
+    """The adjoint rule applied at each tensor node, instantiated with the node's names: (node, text, LaTeX)."""
+    from derivcheck.report.latex_out import rule_latex
+
     graph = sym.graph
     if all(graph.shapes[n] == () for n in nodes) and graph.shapes[v] == ():
         return []
     producer = graph.producer()
+    names = frozenset(graph.shapes)
     rules = []
     for node in reversed(nodes):
         adj = sym.derivative(f, node) if node != f else None
         if adj is not None:
-            rules.append((node, f"{_bar(node)} = {d(f, node)} = {_recognize(sym, adj, node)} ({fmt_shape(adj.shape)})"))
+            text, latex = _recognize(sym, adj, node, tex)
+            shape = fmt_shape(adj.shape)
+            rules.append((node, f"{_bar(node)} = {d(f, node)} = {text} ({shape})",
+                          f"\\bar{{{tex.name(node)}}} = {tex.partial(f, node)} = {latex} \\quad ({rule_latex(shape, names)})"))
         eqn = producer[node]
         if eqn.op in OPS and all(a in graph.inputs or a in graph.node_names for a in eqn.args) and len(eqn.args) <= 2:
-            rules.append((node, _instantiate(OPS[eqn.op].rule, eqn.args, node, graph)))
+            text = _instantiate(OPS[eqn.op].rule, eqn.args, node, graph)
+            rules.append((node, text, rule_latex(text, names)))
     return rules
 
 
-def _recognize(sym, adj: np.ndarray, node: str) -> str:
-    """A short name for an adjoint: k·node when it is a multiple of the node itself."""
+def _recognize(sym, adj: np.ndarray, node: str, tex) -> tuple:
+    """A short name for an adjoint: k·node when it is a multiple of the node itself (text, LaTeX)."""
     own = sym.symbols[node]
     if adj.shape == own.shape and adj.size:
         ratios = {sp.simplify(a / s) for a, s in zip(adj.flat, own.flat)}
         if len(ratios) == 1:
             k = ratios.pop()
             if k.is_number:
-                return f"{k}{node}" if k != 1 else node
-    return show(adj)
+                if k == 1:
+                    return node, tex.name(node)
+                return f"{k}{node}", f"{tex.expr(k)} {tex.name(node)}"
+    return show(adj), tex(adj)
 
 
 def _instantiate(rule: str, args: tuple, out: str, graph) -> str:
@@ -204,4 +240,4 @@ def run_steps(path: str, of: str, wrt: str, fmt: str, *, seed=None) -> int:
         return show_error(path, exc)
     from derivcheck.report.steps_text import render_steps
 
-    return render_steps(derivation, fmt)
+    return render_steps(derivation, fmt, source=path)

@@ -6,19 +6,41 @@ import sys
 
 import click
 
-def render(results, fmt: str, *, verbose: bool, per_problem_line: bool = False) -> int:
+def render(results, fmt: str, *, verbose: bool, per_problem_line: bool = False, annotations=None) -> int:
+    """`annotations`: per result, None or a dict of extra report sections (`first_wrong_step`)."""
     from derivcheck.report import summary
 
+    notes = list(annotations) if annotations is not None else [None] * len(results)
     if fmt == "json":
-        from derivcheck.report.json_report import render
+        if not any(notes):
+            from derivcheck.report.json_report import render
 
-        click.echo(render(results))
+            click.echo(render(results))
+            return summary(results)["exit"]
+        import json
+
+        from derivcheck.report.json_report import problem_dict
+
+        problems = [{**problem_dict(r), **(note or {})} for r, note in zip(results, notes)]
+        click.echo(json.dumps({"problems": problems, "summary": summary(results)}, indent=2))
+        return summary(results)["exit"]
+    if fmt in ("latex", "markdown"):
+        if fmt == "latex":
+            from derivcheck.report.latex_out import render_results
+        else:
+            from derivcheck.report.markdown import render_results
+        click.echo(render_results(results, notes), nl=False)
+        for r in results:
+            if r.error is not None:
+                from derivcheck.report import text
+
+                text.write_error(text.console(sys.stderr), r)
         return summary(results)["exit"]
     from derivcheck.report import text
 
     out = text.console()
     err = text.console(sys.stderr)
-    for r in results:
+    for r, note in zip(results, notes):
         if per_problem_line:
             out.print(text.status_line(r))
             if r.error is not None:
@@ -31,7 +53,7 @@ def render(results, fmt: str, *, verbose: bool, per_problem_line: bool = False) 
             if r.error is not None:
                 text.write_error(err, r)
             else:
-                text.write_problem(out, r, verbose)
+                text.write_problem(out, r, verbose, first_wrong=(note or {}).get("first_wrong_step"))
     if per_problem_line or len(results) > 1:
         out.print(text.summary_line(results))
     if any(r.internal for r in results):

@@ -10,7 +10,8 @@ from derivcheck.commands.render import render
 
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS + ("latex", "markdown")), default="text", show_default=True,
+              help="latex: an align* fragment to paste into a sheet; markdown: the same with $$ blocks.")
 @common
 @click.pass_context
 def solve(ctx, file, fmt, seed, samples, timeout):
@@ -20,7 +21,11 @@ def solve(ctx, file, fmt, seed, samples, timeout):
     data = None
     if file == "-":
         data = click.get_binary_stream("stdin").read(1 << 20 | 1)
-    options = dict(seed=seed, samples=samples, timeout=timeout, with_steps=fmt == "text")
+    options = dict(seed=seed, samples=samples, timeout=timeout, with_steps=fmt in ("text", "latex", "markdown"))
     result = run_all([file], jobs=1, deadline=deadline(timeout), options=options, inputs={file: data})[0]
-    code = render([result], fmt, verbose=True)
+    from derivcheck.firstwrong import for_result
+
+    first_wrong = for_result(file, data, result)
+    note = {"first_wrong_step": first_wrong} if first_wrong else None
+    code = render([result], fmt, verbose=True, annotations=[note])
     ctx.exit(code)

@@ -11,7 +11,8 @@ from derivcheck.commands.options import FORMATS, common
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--of", "of", required=True, help="The node to differentiate.")
 @click.option("--wrt", required=True, help="The input or node to differentiate with respect to.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS + ("latex", "markdown")), default="text", show_default=True,
+              help="latex: an align* fragment to paste into a sheet; markdown: the same with $$ blocks.")
 @common
 @click.pass_context
 def steps(ctx, file, of, wrt, fmt, seed, samples, timeout):

@@ -1,11 +1,9 @@
-"""The chain-rule steps as text (terminal) and as JSON."""
+"""The chain-rule steps as text (terminal), JSON, LaTeX or Markdown."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-
-from rich.text import Text
 
 
 def lines(derivation) -> list:
@@ -33,13 +31,25 @@ def lines(derivation) -> list:
 
 
 def write_steps(console, derivation) -> None:
+    from rich.text import Text
+
     for line in lines(derivation):
         console.print(Text(line))
 
 
-def render_steps(derivation, fmt: str) -> int:
+def render_steps(derivation, fmt: str, source: str = "") -> int:
     if fmt == "json":
         print(json.dumps(dataclasses.asdict(derivation), indent=2))
+        return 0
+    if fmt == "latex":
+        from derivcheck.report.latex_out import steps_latex
+
+        print(steps_latex(derivation, source=source), end="")
+        return 0
+    if fmt == "markdown":
+        from derivcheck.report.markdown import steps_markdown
+
+        print(steps_markdown(derivation), end="")
         return 0
     from derivcheck.report.text import console
 

@@ -76,7 +76,7 @@ def _value(v) -> str:
     return str(v)
 
 
-def write_problem(out: Console, r, verbose: bool = True) -> None:
+def write_problem(out: Console, r, verbose: bool = True, first_wrong: dict | None = None) -> None:
     head = Text(r.file, style="bold")
     if r.title:
         head.append(f"  {r.title}", style="dim")
@@ -93,6 +93,33 @@ def write_problem(out: Console, r, verbose: bool = True) -> None:
             write_steps(out, derivation)
     for c in r.claims:
         write_claim(out, c, verbose)
+    if first_wrong:
+        write_first_wrong(out, first_wrong)
+
+
+FIRST_WRONG_LABEL = {"holds": ("✓", "holds", True), "first-wrong": ("✗", "error enters", False),
+                     "builds-on-error": ("✗", "builds on it", False), "wrong": ("✗", "wrong", False),
+                     "undecided": ("?", "undecided", False)}
+
+
+def write_first_wrong(out: Console, fw: dict) -> None:
+    """The claimed steps in backprop order, the step where the error enters, and what builds on it."""
+    out.print(Text("  steps in backprop order:"))
+    first = (fw["of"], fw["wrt"])
+    for step in fw["steps"]:
+        mark, label, good = FIRST_WRONG_LABEL.get(step["status"], ("?", step["status"], False))
+        builds = [(b["of"], b["wrt"]) for b in step.get("builds_on", ())]
+        if step["status"] == "builds-on-error" and first not in builds:
+            label = "builds on " + ", ".join(f"∂{g}/∂{u}" for g, u in builds)
+        line = Text("    ")
+        line.append(f"{mark} {label:<14}", style=STYLE[good])
+        line.append(f"∂{step['of']}/∂{step['wrt']} = {step['claimed']}")
+        if step["status"] == "first-wrong":
+            line.append(f"   (true: {fw['true']})")
+        out.print(line)
+    out.print(Text("  " + fw["message"], style="bold"))
+    for other in fw["independent"]:
+        out.print(Text(f"  also wrong, independently: ∂{other['of']}/∂{other['wrt']} = {other['claimed']}"))
 
 
 def write_error(out: Console, r) -> None:

@@ -1,0 +1,162 @@
+"""The first wrong step of a claimed derivation, and what builds on it.
+
+A problem that claims several steps of one derivation (local partials such as
+∂h2/∂h1, adjoints of intermediate nodes such as ∂l/∂h1, the final ∂l/∂x) is read
+as a worked solution: the steps are put in backprop order, and the first wrong one
+is where the error entered. A later claim is *downstream* of a step when the step is
+part of its path sum: step (g, u) is part of (f, v) when a path v → … → u → … → g → … → f
+exists. Downstream claims that are wrong are wrong because they build on it.
+
+A pure function over the model (for the DAG only) and the claim results; it returns
+plain data (JSON-ready) and imports neither sympy nor numpy.
+"""
+
+from __future__ import annotations
+
+WRONG = frozenset({"wrong", "expected-fail"})
+HOLDS = frozenset({"proved", "verified"})
+
+
+def _d(of: str, wrt: str) -> str:
+    return f"∂{of}/∂{wrt}"
+
+
+class _Dag:
+    def __init__(self, graph):
+        self.nodes = list(graph.node_names)
+        self.inputs = list(graph.inputs)
+        self.parents = {n: list(graph.node_parents.get(n, ())) for n in self.nodes}
+        children: dict = {n: [] for n in self.inputs + self.nodes}
+        for node, parents in self.parents.items():
+            for p in parents:
+                children.setdefault(p, []).append(node)
+        self.children = children
+        self.below: dict = {}  # name → every name reachable from it (itself included)
+        for name in reversed(self.inputs + self.nodes):
+            reach = {name}
+            for child in children.get(name, ()):
+                reach |= self.below.get(child, {child})
+            self.below[name] = reach
+        order = list(reversed(self.nodes)) + self.inputs
+        self.rank = {name: i for i, name in enumerate(order)}  # 0 = the last node: backprop starts there
+
+    def knows(self, name: str) -> bool:
+        return name in self.below
+
+    def uses(self, a: tuple, b: tuple) -> bool:
+        """Step a = (f, v) builds on step b = (g, u): a path v → … → u → … → g → … → f."""
+        (f, v), (g, u) = a, b
+        return a != b and g != u and u in self.below[v] and g in self.below[u] and f in self.below[g]
+
+    def is_edge(self, g: str, u: str) -> bool:
+        """∂g/∂u is a local partial: u is a parent of g and the edge is the only path."""
+        if u not in self.parents.get(g, ()):
+            return False
+        return not any(c != g and g in self.below[c] for c in self.children.get(u, ()))
+
+    def key(self, step: tuple) -> tuple:
+        """Backprop order: an adjoint ∂f/∂u is complete when u is reached; a local partial
+        ∂g/∂u is applied when g is processed, parents in the order the node names them."""
+        g, u = step
+        if self.is_edge(g, u):
+            return (self.rank[g], 1, self.parents[g].index(u), 0)
+        return (self.rank[u], 0, -self.rank.get(g, 0), 0)
+
+
+def first_wrong_step(model, claims) -> dict | None:
+    """The first wrong step and its consequences, or None.
+
+    None unless the problem claims at least two different first-order derivatives
+    (of, wrt) of its DAG and at least one of them is wrong (a `wrong` verdict, or an
+    `expect: fails` claim found wrong).
+    """
+    dag = _Dag(model.graph)
+    node_names = set(model.graph.node_names)
+    steps: dict = {}
+    for c in claims:
+        if len(c.wrt) != 1 or c.verdict in ("error", "approximate") or not dag.knows(c.of) or not dag.knows(c.wrt[0]):
+            continue
+        steps.setdefault((c.of, c.wrt[0]), []).append(c)
+    if len(steps) < 2:
+        return None
+    wrong = [s for s, cs in steps.items() if any(c.verdict in WRONG for c in cs)]
+    if not wrong:
+        return None
+    order = sorted(steps, key=dag.key)
+    roots = sorted((s for s in wrong if not any(dag.uses(s, w) for w in wrong)), key=dag.key)
+    first = roots[0]
+    culprit = next(c for c in steps[first] if c.verdict in WRONG)
+
+    def entry(c, status: str, builds_on=()) -> dict:
+        out = {"index": c.index, "name": c.name, "of": c.of, "wrt": c.wrt[0], "claimed": c.claim_text,
+               "verdict": c.verdict, "status": status}
+        if c.reading:
+            out["read_as"] = c.reading
+        if builds_on:
+            out["builds_on"] = [{"of": g, "wrt": u} for g, u in builds_on]
+        return out
+
+    listing, downstream, independent = [], [], []
+    for step in order:
+        below = [r for r in roots if dag.uses(step, r)]
+        for c in steps[step]:
+            if c.verdict in WRONG:
+                if step in roots:
+                    status = "first-wrong" if step == first else "wrong"
+                    item = entry(c, status)
+                    if step != first:
+                        independent.append(item)
+                else:
+                    item = entry(c, "builds-on-error", below)
+                    if first in below:
+                        downstream.append(item)
+                    else:
+                        independent.append(item)
+            elif c.verdict in HOLDS:
+                item = entry(c, "holds")
+            else:
+                item = entry(c, "undecided")
+            listing.append(item)
+    true_text = _true_text(culprit, node_names)
+    message = f"the error enters at {_d(*first)}: claimed {culprit.reading or culprit.claim_text}, true {true_text}"
+    if downstream:
+        message += "; wrong only because they build on it: " + ", ".join(
+            dict.fromkeys(_d(d["of"], d["wrt"]) for d in downstream))
+    out = {"of": first[0], "wrt": first[1], "index": culprit.index, "name": culprit.name,
+           "claimed": culprit.claim_text, "true": true_text, "message": message}
+    if culprit.reading:
+        out["read_as"] = culprit.reading
+    out.update(downstream=downstream, independent=independent, steps=listing)
+    return out
+
+
+def _true_text(c, node_names: set) -> str:
+    """The true value in the claim's own vocabulary: node names when the claim uses them."""
+    if not c.truth_nodes or c.truth_nodes == c.truth_text:
+        return c.truth_text or c.truth_nodes
+    text = c.reading or c.claim_text
+    try:
+        from derivcheck import exprs
+
+        used = {n.id for n in exprs.names_in(exprs.parse(text, claim=True, entries=True))}
+    except Exception:  # noqa: BLE001 - an unparseable claim: show the substituted truth
+        used = set()
+    return c.truth_nodes if used & node_names else c.truth_text
+
+
+def for_result(path: str, data: bytes | None, result) -> dict | None:
+    """Rebuild the DAG of a checked file (cheap: no sympy) and find its first wrong step.
+
+    Never raises: a problem that cannot be rebuilt simply has no first-wrong-step report.
+    """
+    if result.error is not None or len(result.claims) < 2:
+        return None
+    try:
+        from derivcheck.build import build
+        from derivcheck.problem import load_text
+        from derivcheck.runner import read_source
+
+        model = build(load_text(data if data is not None else read_source(path), path))
+        return first_wrong_step(model, result.claims)
+    except Exception:  # noqa: BLE001 - an optional report; the verdicts stand on their own
+        return None

@@ -1,0 +1,505 @@
+"""Worked solutions as LaTeX: an `align*` fragment ready to paste into a sheet.
+
+Nothing here imports sympy, numpy or rich. The derivation's expressions arrive as
+LaTeX strings computed where the Derivation is built (derivcheck.steps, with sympy's
+`latex()`); claims are rendered from derivcheck's own expression tree (`exprs.parse`,
+no eval), so a claim reads as it was written, not as sympy would simplify it.
+
+The fragment needs `amsmath` (for `align*`); nothing else.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from fractions import Fraction
+
+GREEK = frozenset(
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa mu nu xi rho sigma tau upsilon phi chi psi omega "
+    "Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega".split()
+)
+
+VERDICT_WORDS = {"proved": "proved", "verified": "verified numerically", "expected-fail": "wrong, as expected",
+                 "approximate": "approximation", "wrong": "wrong", "error": "error",
+                 "inconsistent": "inconsistent", "undecided": "undecided"}
+
+
+# --- names and plain text -------------------------------------------------------
+def _base(name: str) -> str:
+    if len(name) == 1:
+        return name
+    if name in GREEK:
+        return "\\" + name
+    return "\\mathit{" + name + "}"
+
+
+def name_latex(name: str) -> str:
+    """`h1` → `h_{1}`, `L_n` → `L_{n}`, `w_kj` → `w_{kj}`, `alpha` → `\\alpha`, `W[1,2]` → `W_{1,2}`."""
+    index = ""
+    if name.endswith("]") and "[" in name:
+        name, index = name[:-1].split("[", 1)
+        index = index.replace(" ", "")
+    if "_" in name:
+        head, sub = name.split("_", 1)
+        text = _base(head) + "_{" + sub.replace("_", ",") + "}" if head else escape_text(name)
+    else:
+        match = re.fullmatch(r"([A-Za-z]+?)(\d+)", name)
+        text = _base(match.group(1)) + "_{" + match.group(2) + "}" if match else _base(name)
+    if index:
+        text = ("{" + text + "}" if "_" in text else text) + "_{" + index + "}"
+    return text
+
+
+def partial(f: str, v: str) -> str:
+    """∂f/∂v as a fraction in LaTeX (names already plain identifiers)."""
+    return "\\frac{\\partial " + name_latex(f) + "}{\\partial " + name_latex(v) + "}"
+
+
+def derivative_latex(of: str, wrt) -> str:
+    """The left-hand side of a claim: ∂f/∂v, or ∂²f/∂u∂v for a second derivative."""
+    wrt = list(wrt)
+    if len(wrt) == 1:
+        return partial(of, wrt[0])
+    u, v = wrt
+    below = ("\\partial " + name_latex(u) + "^{2}") if u == v else \
+        ("\\partial " + name_latex(u) + " \\, \\partial " + name_latex(v))
+    return "\\frac{\\partial^{2} " + name_latex(of) + "}{" + below + "}"
+
+
+_TEXT_ESCAPES = {"\\": "\\textbackslash{}", "{": "\\{", "}": "\\}", "$": "\\$", "&": "\\&", "#": "\\#",
+                 "%": "\\%", "_": "\\_", "^": "\\^{}", "~": "\\~{}"}
+_UNICODE_TEXT = {"∂": "$\\partial$", "→": "$\\to$", "×": "$\\times$", "·": "$\\cdot$", "−": "-", "–": "--",
+                 "—": "---", "²": "$^2$", "ᵀ": "$^\\top$", "σ": "$\\sigma$", "√": "$\\surd$", "≈": "$\\approx$",
+                 "’": "'", "‘": "`", "“": "``", "”": "''", "…": "\\ldots{}"}
+
+
+def escape_text(text: str) -> str:
+    """Plain text for LaTeX text mode (and `\\text{}`): specials escaped, other non-ASCII dropped to `?`."""
+    out = []
+    for ch in str(text):
+        if ch in _TEXT_ESCAPES:
+            out.append(_TEXT_ESCAPES[ch])
+        elif ch in _UNICODE_TEXT:
+            out.append(_UNICODE_TEXT[ch])
+        elif ord(ch) < 128:
+            out.append(ch if ch.isprintable() else " ")
+        elif ch.isalpha() and ch.encode("ascii", "ignore") == b"":
+            import unicodedata
+
+            plain = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
+            out.append(plain or "?")
+        else:
+            out.append("?")
+    return "".join(out)
+
+
+def texttt(text: str) -> str:
+    return "\\texttt{" + escape_text(text) + "}"
+
+
+def value_latex(text: str) -> str:
+    """A printed number or array (`0.35`, `[1, 2]`, `<3×4>`, `—`) in math mode."""
+    text = str(text)
+    if text in ("—", "-", ""):
+        return "\\text{---}"
+    text = text.replace("×", " \\times ").replace("<", "\\langle ").replace(">", " \\rangle")
+    text = re.sub(r"\bnan\b", "\\\\mathrm{nan}", text)
+    text = re.sub(r"\binf\b", "\\\\infty", text)
+    return re.sub(r"(\d)e([+-]?\d+)", r"\1 \\cdot 10^{\2}", text)
+
+
+# --- expressions of derivcheck's language ------------------------------------------
+ATOM, POW, NEG, MUL, ADD = 5, 4, 3, 2, 1
+
+_NAMED = {"exp": "\\exp", "log": "\\log", "sin": "\\sin", "cos": "\\cos", "tan": "\\tan", "tanh": "\\tanh",
+          "sigmoid": "\\sigma", "det": "\\det", "trace": "\\operatorname{tr}", "tr": "\\operatorname{tr}",
+          "mean": "\\operatorname{mean}", "diag": "\\operatorname{diag}", "softmax": "\\operatorname{softmax}",
+          "logsumexp": "\\operatorname{logsumexp}", "relu": "\\operatorname{relu}",
+          "softplus": "\\operatorname{softplus}", "sign": "\\operatorname{sign}", "Max": "\\max", "Min": "\\min",
+          "max": "\\max", "min": "\\min"}
+
+
+def _paren(text: str) -> str:
+    return "\\left(" + text + "\\right)"
+
+
+class _ToLatex:
+    def __init__(self, exprs_module):
+        self.e = exprs_module
+
+    def wrap(self, node, least: int) -> str:
+        text, prec = self.visit(node)
+        return _paren(text) if prec < least else text
+
+    def visit(self, node) -> tuple:
+        e = self.e
+        if isinstance(node, e.Num):
+            return self.number(node.value)
+        if isinstance(node, e.Name):
+            return ("\\pi" if node.id == "pi" else name_latex(node.id)), ATOM
+        if isinstance(node, e.Neg):
+            return "-" + self.wrap(node.operand, MUL + 1 if not isinstance(node.operand, e.Bin) or node.operand.op in "*/@"
+                                   else POW), NEG
+        if isinstance(node, e.Transpose):
+            return self.power_base(node.operand) + "^{\\top}", POW
+        if isinstance(node, e.Bin):
+            return self.binary(node)
+        if isinstance(node, e.Index):
+            base = name_latex(node.base)
+            base = "{" + base + "}" if "_" in base else base
+            return base + "_{" + ",".join(self.visit(i)[0] for i in node.indices) + "}", ATOM
+        if isinstance(node, e.Call):
+            return self.call(node)
+        raise ValueError(type(node).__name__)
+
+    def number(self, value: Fraction) -> tuple:
+        sign = "-" if value < 0 else ""
+        value = abs(value)
+        if value.denominator == 1:
+            text = str(value.numerator)
+        else:
+            den, twos, fives = value.denominator, 0, 0
+            while den % 2 == 0:
+                den, twos = den // 2, twos + 1
+            while den % 5 == 0:
+                den, fives = den // 5, fives + 1
+            places = max(twos, fives)
+            if den == 1 and places <= 12:
+                scaled = value * 10**places
+                digits = str(scaled.numerator).rjust(places + 1, "0")
+                text = (digits[:-places] + "." + digits[-places:]).rstrip("0").rstrip(".")
+            else:
+                return sign + "\\frac{" + str(value.numerator) + "}{" + str(value.denominator) + "}", (NEG if sign else ATOM)
+        return sign + text, (NEG if sign else ATOM)
+
+    def power_base(self, node) -> str:
+        e = self.e
+        text, prec = self.visit(node)
+        simple = isinstance(node, (e.Name, e.Index)) or (isinstance(node, e.Num) and node.value >= 0 and prec == ATOM
+                                                           and "frac" not in text)
+        return text if simple else _paren(text)
+
+    def binary(self, node) -> tuple:
+        e = self.e
+        op = node.op
+        if op == "+":
+            left = self.wrap(node.left, ADD)
+            if isinstance(node.right, e.Neg):
+                return left + " - " + self.wrap(node.right.operand, MUL), ADD
+            if isinstance(node.right, e.Num) and node.right.value < 0:
+                return left + " - " + self.number(-node.right.value)[0], ADD
+            return left + " + " + self.wrap(node.right, ADD), ADD
+        if op == "-":
+            return self.wrap(node.left, ADD) + " - " + self.wrap(node.right, MUL), ADD
+        if op == "/":
+            return "\\frac{" + self.visit(node.left)[0] + "}{" + self.visit(node.right)[0] + "}", ATOM
+        if op == "**":
+            exponent = self.visit(node.right)[0]
+            return self.power_base(node.left) + "^{" + exponent + "}", POW
+        left = self.wrap(node.left, MUL)
+        right = self.wrap(node.right, MUL + 1 if op == "@" else MUL)
+        if isinstance(node.right, e.Neg) or (isinstance(node.right, e.Num) and node.right.value < 0):
+            right = _paren(self.visit(node.right)[0])
+        glue = " \\cdot " if right[:1].isdigit() or right.startswith("-") else " "
+        return left + glue + right, MUL
+
+    def call(self, node) -> tuple:
+        fn, args = node.fn, node.args
+        text = [self.visit(a)[0] for a in args]
+        if fn == "grad" and len(args) == 2:
+            return self.partial_of(args[0], "\\partial " + text[1]), ATOM
+        if fn == "hess" and len(args) == 3:
+            below = ("\\partial " + text[1] + "^{2}") if text[1] == text[2] else \
+                ("\\partial " + text[1] + " \\, \\partial " + text[2])
+            return self.partial_of(args[0], below, order=2), ATOM
+        if fn == "hessdiag" and len(args) == 2:
+            return "\\operatorname{diag}" + self.partial_of(args[0], "\\partial " + text[1] + "^{2}", order=2), ATOM
+        if node.prime:
+            return name_latex(fn) + "'" * node.prime + _paren(", ".join(text)), ATOM
+        if fn == "sqrt" and len(args) == 1:
+            return "\\sqrt{" + text[0] + "}", ATOM
+        if fn in ("abs", "Abs") and len(args) == 1:
+            return "\\left|" + text[0] + "\\right|", ATOM
+        if fn == "norm" and len(args) == 1:
+            return "\\left\\|" + text[0] + "\\right\\|", ATOM
+        if fn == "inv" and len(args) == 1:
+            return self.power_base(args[0]) + "^{-1}", POW
+        if fn == "transpose" and len(args) == 1:
+            return self.power_base(args[0]) + "^{\\top}", POW
+        if fn == "logdet" and len(args) == 1:
+            return "\\log\\left|\\det " + self.power_base(args[0]) + "\\right|", ATOM
+        if fn == "dot" and len(args) == 2:
+            return self.power_base(args[0]) + "^{\\top} " + self.wrap(args[1], MUL + 1), MUL
+        if fn == "outer" and len(args) == 2:
+            return self.wrap(args[0], MUL + 1) + " " + self.power_base(args[1]) + "^{\\top}", MUL
+        if fn == "eye" and len(args) == 1:
+            return "I_{" + text[0] + "}", ATOM
+        if fn == "ones" and len(args) == 1:
+            return "\\mathbf{1}_{" + text[0] + "}", ATOM
+        if fn == "delta" and len(args) == 2:
+            return "\\delta_{" + text[0] + " " + text[1] + "}", ATOM
+        if fn == "sum":
+            head = "\\operatorname{sum}" if node.axis is None else "\\operatorname{sum}_{\\text{axis}=" + str(node.axis) + "}"
+            return head + _paren(", ".join(text)), ATOM
+        head = _NAMED.get(fn)
+        if head is None:
+            head = name_latex(fn) if re.fullmatch(r"[A-Za-z]", fn) else "\\operatorname{" + fn + "}"
+        return head + _paren(", ".join(text)), ATOM
+
+    def partial_of(self, f, below: str, order: int = 1) -> str:
+        top = "\\partial" if order == 1 else "\\partial^{2}"
+        if isinstance(f, self.e.Name):
+            return "\\frac{" + top + " " + name_latex(f.id) + "}{" + below + "}"
+        return "\\frac{" + top + "}{" + below + "}" + _paren(self.visit(f)[0])
+
+
+def expr_latex(text: str) -> str:
+    """An expression of derivcheck's language (or sympy's printout of one) as LaTeX.
+
+    Lists (`[[a, b], [c, d]]`, as printed for matrices) become matrices. Anything that
+    does not parse is shown verbatim in `\\texttt`, never guessed at.
+    """
+    text = str(text).strip()
+    if not text:
+        return "\\text{---}"
+    try:
+        if text.startswith("["):
+            return _array_latex(text)
+        return _expr(text)
+    except Exception:  # noqa: BLE001 - unparseable text is shown verbatim
+        return texttt(text)
+
+
+def _expr(text: str) -> str:
+    from derivcheck import exprs
+
+    tree = exprs.parse(text, entries=True, claim=True)
+    return _ToLatex(exprs).visit(tree)[0]
+
+
+def _array_latex(text: str) -> str:
+    if len(text) > 20_000:
+        raise ValueError("too long")
+    tree = ast.parse(text, mode="eval").body
+    if not isinstance(tree, ast.List):
+        raise ValueError("not a list")
+
+    def leaf(node) -> str:
+        return _expr(ast.get_source_segment(text, node))
+
+    if all(isinstance(el, ast.List) for el in tree.elts) and tree.elts:
+        if any(isinstance(x, ast.List) for row in tree.elts for x in row.elts):
+            raise ValueError("tensor")
+        rows = [" & ".join(leaf(x) for x in row.elts) for row in tree.elts]
+    else:
+        rows = [leaf(x) for x in tree.elts]
+    return "\\begin{bmatrix}" + " \\\\ ".join(rows) + "\\end{bmatrix}"
+
+
+# --- adjoint rules (unicode, as the terminal shows them) -----------------------------
+_RULE_WORDS = {"exp": "\\exp", "log": "\\log", "sin": "\\sin", "cos": "\\cos", "tan": "\\tan", "tanh": "\\tanh",
+               "det": "\\det", "sign": "\\operatorname{sign}", "diag": "\\operatorname{diag}"}
+_RULE_CHARS = {"ᵀ": "^{\\top}", "·": " \\cdot ", "−": "-", "²": "^{2}", "×": " \\times ", "∂": "\\partial ",
+               "σ": "\\sigma", "⊙": "\\odot ", "Σ": "\\sum ", "ᵇ": "^{b}", ";": ",\\quad ", "%": "\\%",
+               "#": "\\#", "&": "\\&", "$": "\\$", "{": "\\{", "}": "\\}", "\\": "\\backslash ", "_": "\\_",
+               "~": "\\sim "}
+_RULE_TOKEN = re.compile(r"\+=|−=|-=|⁻ᵀ|⁻¹|√([A-Za-z][A-Za-z0-9_]*)\u0304?|([A-Za-z][A-Za-z0-9_]*)(\u0304?)|\s{2,}|.", re.S)
+
+
+def rule_latex(text: str, names=frozenset()) -> str:
+    """An adjoint rule such as `W̄ += ȳ xᵀ; x̄ += Wᵀ ȳ   (W̄: 3×4)` in math mode.
+
+    Identifiers that are problem names become names, function words become operators,
+    other words become `\\text{}`.
+    """
+    import unicodedata
+
+    out = []
+    for match in _RULE_TOKEN.finditer(unicodedata.normalize("NFD", text)):
+        token = match.group(0)
+        if token == "+=":
+            out.append(" \\mathrel{+}= ")
+        elif token in ("−=", "-="):
+            out.append(" \\mathrel{-}= ")
+        elif token == "⁻ᵀ":
+            out.append("^{-\\top}")
+        elif token == "⁻¹":
+            out.append("^{-1}")
+        elif token.startswith("√"):
+            out.append("\\sqrt{" + _rule_word(match.group(1), names, token.endswith("\u0304")) + "}")
+        elif match.group(2):
+            out.append(_rule_word(match.group(2), names, bool(match.group(3))))
+        elif token.isspace():
+            out.append("\\quad " if len(token) > 1 else " ")
+        elif token in _RULE_CHARS:
+            out.append(_RULE_CHARS[token])
+        elif token == "\u0304":
+            continue
+        elif ord(token) < 128:
+            out.append(token)
+    return "".join(out)
+
+
+def _rule_word(word: str, names, bar: bool) -> str:
+    if bar:
+        return "\\bar{" + name_latex(word) + "}"
+    if word in names or len(word) == 1:
+        return name_latex(word)
+    if word in _RULE_WORDS:
+        return _RULE_WORDS[word]
+    if re.fullmatch(r"[A-Za-z]\d+", word):
+        return name_latex(word)
+    return "\\text{" + escape_text(word) + " }"
+
+
+# --- rendering ------------------------------------------------------------------------
+def derivation_rows(dv) -> list:
+    """(lhs, rhs) rows of the derivation: local partials, path sum, result (LaTeX strings)."""
+    rows = []
+    for child, parent, named, substituted in dv.partials_latex:
+        rows.append((partial(child, parent), named if named == substituted else f"{named} = {substituted}"))
+    rows.append(None)  # a gap between the partials and the path sum
+    rows.append((partial(dv.of, dv.wrt), dv.path_sum_latex))
+    for step in (dv.result_nodes_latex, dv.result_latex):
+        if step and step != rows[-1][1]:
+            rows.append(("", step))
+    return rows
+
+
+def align_block(rows: list, env: str = "align*") -> str:
+    lines = ["\\begin{" + env + "}"]
+    body = []
+    gap = False
+    for row in rows:
+        if row is None:
+            gap = bool(body)
+            continue
+        lhs, rhs = row[0], row[1]
+        note = row[2] if len(row) > 2 else ""
+        line = f"  {lhs} &= {rhs}" + (f" && {note}" if note else "")
+        if body:
+            body[-1] += " \\\\[4pt]" if gap else " \\\\"
+        body.append(line)
+        gap = False
+    lines.extend(body)
+    lines.append("\\end{" + env + "}")
+    return "\n".join(lines)
+
+
+def gather_block(lines: list, env: str = "gather*") -> str:
+    return "\\begin{" + env + "}\n  " + " \\\\\n  ".join(lines) + "\n\\end{" + env + "}"
+
+
+def point_latex(dv) -> str:
+    return ", ".join(f"${name_latex(k)} = {value_latex(v)}$" for k, v in dv.point.items())
+
+
+def steps_latex(dv, *, source: str = "") -> str:
+    """One derivation as a LaTeX fragment: an align* block and the backprop table."""
+    out = [f"% derivcheck: the chain rule for d{dv.of}/d{dv.wrt}" + (f" ({_comment(source)})" if source else "")]
+    out.append("Chain rule for $" + partial(dv.of, dv.wrt) + "$, local partial derivatives and path sum "
+               "(backprop order):")
+    out.append(align_block(derivation_rows(dv)))
+    if dv.rules_latex:
+        out.append("Adjoint rules:")
+        out.append(gather_block([r for _, r in dv.rules_latex]))
+    if dv.table:
+        out.append(table_latex(dv))
+    return "\n".join(x for x in out if x) + "\n"
+
+
+def table_latex(dv) -> str:
+    lines = [f"Backprop table at {point_latex(dv)}:", "", "\\begin{tabular}{lrr}",
+             "  node & value & $\\partial " + name_latex(dv.of) + " / \\partial\\,\\text{node}$ \\\\",
+             "  \\hline"]
+    for name, value, adjoint in dv.table:
+        lines.append(f"  ${name_latex(name)}$ & ${value_latex(value)}$ & ${value_latex(adjoint)}$ \\\\")
+    lines.append("\\end{tabular}")
+    return "\n".join(lines)
+
+
+def _comment(text: str) -> str:
+    return " ".join(str(text).split()).replace("%", "\\%")
+
+
+def claim_rhs(c) -> str:
+    """The claimed value as LaTeX: a latex claim verbatim, an `is` claim converted."""
+    if c.reading:  # a latex claim: the author's own LaTeX
+        return c.claim_text
+    return expr_latex(c.claim_text)
+
+
+def _names(text: str) -> set:
+    from derivcheck import exprs
+
+    try:
+        return {n.id for n in exprs.names_in(exprs.parse(text, entries=True, claim=True))}
+    except Exception:  # noqa: BLE001 - unparseable: no names known
+        return set()
+
+
+def truth_rhs(c) -> str:
+    """The true value, in node names when the claim itself uses node names, else in the inputs."""
+    text = c.truth_text or c.truth_nodes
+    if c.truth_nodes and c.truth_nodes != c.truth_text:
+        nodes_only = _names(c.truth_nodes) - _names(c.truth_text)
+        if nodes_only & _names(c.reading or c.claim_text):
+            text = c.truth_nodes
+    return expr_latex(text)
+
+
+def verdict_note(c) -> str:
+    word = VERDICT_WORDS.get(c.verdict, c.verdict)
+    if c.verdict in ("proved", "verified") and not c.passed:
+        word += " (but marked expect: fails)"
+    note = "\\text{" + escape_text(word) + "}"
+    if c.verdict in ("wrong", "expected-fail") and (c.truth_nodes or c.truth_text):
+        note += "\\text{; true: } " + truth_rhs(c)
+    if c.verdict == "approximate" and c.max_rel_error is not None:
+        note += "\\text{; relative error " + escape_text(f"{c.max_rel_error:.3g}") + "}"
+    return note
+
+
+def claims_latex(claims) -> str:
+    rows = [(derivative_latex(c.of, c.wrt), claim_rhs(c) if c.verdict != "error" else texttt(c.claim_text),
+             verdict_note(c)) for c in claims]
+    return align_block(rows) if rows else ""
+
+
+def first_wrong_sentence(fw: dict, math=lambda s: "$" + s + "$") -> str:
+    claimed = fw["claimed"] if fw.get("read_as") else expr_latex(fw["claimed"])
+    text = ("The error enters at " + math(derivative_latex(fw["of"], [fw["wrt"]])) + ": claimed " + math(claimed)
+            + ", true " + math(expr_latex(fw["true"])) + ".")
+    if fw["downstream"]:
+        later = dict.fromkeys(math(derivative_latex(d["of"], [d["wrt"]])) for d in fw["downstream"])
+        text += " Wrong only because they build on it: " + ", ".join(later) + "."
+    if fw["independent"]:
+        other = dict.fromkeys(math(derivative_latex(d["of"], [d["wrt"]])) for d in fw["independent"])
+        text += " Wrong independently of it: " + ", ".join(other) + "."
+    return text
+
+
+def problem_latex(r, first_wrong: dict | None = None) -> str:
+    out = [f"% derivcheck solve {_comment(r.file)} ({_comment(r.id)})"]
+    if r.title:
+        out.append("% " + _comment(r.title))
+    if r.error is not None:
+        e = r.error
+        where = f"{r.file}:{e.get('line')}:{e.get('column')}" if e.get("line") else r.file
+        out.append("\\textbf{error:} " + escape_text(f"{where}: {e['message']}"))
+        return "\n".join(out) + "\n"
+    for of, wrt, text in r.derived:
+        out.append(align_block([(partial(of, wrt), expr_latex(text))]))
+    for dv in r.steps or ():
+        out.append(steps_latex(dv).rstrip("\n"))
+    if r.claims:
+        out.append("Claims and verdicts:")
+        out.append(claims_latex(r.claims))
+    if first_wrong:
+        out.append(first_wrong_sentence(first_wrong))
+    return "\n".join(out) + "\n"
+
+
+def render_results(results, annotations=None) -> str:
+    annotations = annotations or [None] * len(results)
+    return "\n".join(problem_latex(r, (a or {}).get("first_wrong_step")) for r, a in zip(results, annotations))

@@ -1,0 +1,85 @@
+"""Worked solutions as Markdown with `$$` display math (GitHub, Jupyter, KaTeX/MathJax).
+
+The same derivation as the terminal and the LaTeX fragment; the math is the LaTeX of
+derivcheck.report.latex_out inside `aligned`. Imports neither sympy nor rich.
+"""
+
+from __future__ import annotations
+
+from derivcheck.report.latex_out import (VERDICT_WORDS, align_block, claim_rhs, derivation_rows, derivative_latex,
+                                         expr_latex, first_wrong_sentence, name_latex, partial, truth_rhs,
+                                         value_latex)
+
+MARK = {"proved": "✓", "verified": "✓", "expected-fail": "✓", "approximate": "≈", "wrong": "✗", "error": "!",
+        "inconsistent": "?", "undecided": "?"}
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _display(block: str) -> str:
+    return "$$\n" + block + "\n$$"
+
+
+def steps_markdown(dv, heading: str = "###") -> str:
+    out = [f"{heading} Chain rule for ${partial(dv.of, dv.wrt)}$", "",
+           "Local partial derivatives and the path sum (backprop order):", "",
+           _display(align_block(derivation_rows(dv), "aligned")), ""]
+    if dv.rules_latex:
+        out += ["Adjoint rules:", ""]
+        out += [_display(r) for _, r in dv.rules_latex]
+        out.append("")
+    if dv.table:
+        point = ", ".join(f"${name_latex(k)} = {value_latex(v)}$" for k, v in dv.point.items())
+        out += [f"Backprop table at {point}:", "",
+                f"| node | value | adjoint $\\partial {name_latex(dv.of)}/\\partial\\,\\text{{node}}$ |",
+                "|---|---:|---:|"]
+        for name, value, adjoint in dv.table:
+            out.append(f"| ${name_latex(name)}$ | {_cell(value)} | {_cell(adjoint)} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def claim_item(c) -> str:
+    word = VERDICT_WORDS.get(c.verdict, c.verdict)
+    mark = MARK.get(c.verdict, "?") if c.passed or c.verdict not in ("proved", "verified") else "✗"
+    if c.verdict in ("proved", "verified") and not c.passed:
+        word += " (but marked `expect: fails`)"
+    rhs = claim_rhs(c) if c.verdict != "error" else None
+    line = f"- {mark} **{word}**: " + (f"${derivative_latex(c.of, c.wrt)} = {rhs}$" if rhs is not None
+                                      else f"`{c.claim_text}`")
+    if c.name and not c.name.startswith("claim "):
+        line += f" ({_cell(c.name)})"
+    if c.verdict in ("wrong", "expected-fail") and (c.truth_nodes or c.truth_text):
+        line += f"; true: ${truth_rhs(c)}$"
+    if c.verdict == "approximate" and c.max_rel_error is not None:
+        line += f"; relative error {c.max_rel_error:.3g}"
+    if c.verdict == "error" and c.message:
+        line += f" — {_cell(c.message)}"
+    return line
+
+
+def problem_markdown(r, first_wrong: dict | None = None) -> str:
+    out = [f"## {_cell(r.title or r.id)}", "", f"`{r.file}`", ""]
+    if r.error is not None:
+        e = r.error
+        where = f"{r.file}:{e.get('line')}:{e.get('column')}" if e.get("line") else r.file
+        out += [f"**error:** `{where}: {e['message']}`", ""]
+        return "\n".join(out)
+    for of, wrt, text in r.derived:
+        out += [_display(f"{partial(of, wrt)} = {expr_latex(text)}"), ""]
+    for dv in r.steps or ():
+        out.append(steps_markdown(dv))
+    if r.claims:
+        out += ["### Claims", ""]
+        out += [claim_item(c) for c in r.claims]
+        out.append("")
+    if first_wrong:
+        out += ["**First wrong step.** " + first_wrong_sentence(first_wrong), ""]
+    return "\n".join(out)
+
+
+def render_results(results, annotations=None) -> str:
+    annotations = annotations or [None] * len(results)
+    return "\n".join(problem_markdown(r, (a or {}).get("first_wrong_step")) for r, a in zip(results, annotations))
