@@ -277,10 +277,10 @@ def test_check_no_paths_is_exit_2(invoke):
     assert invoke("check")[0] == 2
 
 
-def test_check_directory_with_good_and_bad_file(run_cli, write_problem, tmp_path):
+def test_check_directory_with_good_and_bad_file(invoke, write_problem, tmp_path):
     good = write_problem(GOOD, "set/good.yaml")
     bad = write_problem(MALFORMED["cycle"][0], "set/sub/bad.yaml")
-    code, out, err = run_cli("check", tmp_path / "set")
+    code, out, err = invoke("check", tmp_path / "set")
     assert code == 2
     assert str(good) in out and str(bad) in out + err
     assert re.search(rf"^{re.escape(str(bad))}:\d+:\d+: error: .*cycle", err, re.MULTILINE), err

@@ -366,7 +366,7 @@ def trees():
             st.builds(lambda b, ix: Index(b, tuple(ix), 0), NAME, st.lists(sub, min_size=1, max_size=2)),
         )
 
-    return st.recursive(leaves, extend, max_leaves=12)
+    return st.recursive(leaves, extend, max_leaves=10)
 
 
 def show(e) -> str:

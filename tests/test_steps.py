@@ -105,8 +105,8 @@ def test_unknown_names_exit_2_with_a_message(invoke, args, word):
     assert "Traceback" not in out + err
 
 
-def test_unknown_name_message_in_a_real_process(run_cli):
-    code, out, err = run_cli("steps", SEED_1B, "--of", "nosuch", "--wrt", "x")
+def test_unknown_name_message_format(invoke):
+    code, out, err = invoke("steps", SEED_1B, "--of", "nosuch", "--wrt", "x")
     assert code == 2
     assert re.match(rf"^{re.escape(str(SEED_1B))}(:\d+:\d+)?: error: .*nosuch", err), err
     assert "Traceback" not in out + err

@@ -452,3 +452,46 @@ def test_sympys_derivative_is_never_wrong_and_a_perturbed_one_never_passes(expr,
     assert right.verdict in ("proved", "verified"), (expr, derivative, right.verdict, right.message)
     assert perturbed.verdict not in ("proved", "verified"), (expr, derivative, c, perturbed.verdict)
     assert perturbed.verdict == "wrong", (expr, perturbed.verdict, perturbed.message)
+
+
+# --- activations and tensor functions --------------------------------------------------------------
+
+ACTIVATIONS = """
+inputs: [x, y]
+nodes: {f: relu(x)*y, g: abs(x*y), s: softplus(x), t: sigmoid(x), u: tanh(x)}
+"""
+
+
+@pytest.mark.parametrize("of, claim, verdict", [
+    ("f", "relu(x)/x*y", ("proved", "verified")),
+    ("f", "y", ("wrong",)),  # right for x > 0 only
+    ("g", "abs(x*y)/x", ("proved", "verified")),
+    ("s", "sigmoid(x)", ("proved",)),
+    ("t", "sigmoid(x)*(1 - sigmoid(x))", ("proved",)),
+    ("t", "t*(1 - t)", ("proved",)),
+    ("u", "1 - u**2", ("proved",)),
+    ("u", "1 + u**2", ("wrong",)),
+])
+def test_activation_derivatives(of, claim, verdict):
+    c = one(claims(f'{{of: {of}, wrt: x, is: "{claim}"}}', head=ACTIVATIONS))
+    assert c.verdict in verdict, (c.verdict, c.message)
+
+
+SOFTMAX = """
+inputs: {z: {shape: [3]}}
+nodes: {s: softmax(z), L: logsumexp(z), n: norm(z), m: mean(z)}
+"""
+
+
+@pytest.mark.parametrize("of, claim, verdict", [
+    ("L", "softmax(z)", "proved"),
+    ("L", "s", "proved"),
+    ("n", "z/norm(z)", "proved"),
+    ("m", "ones(3)/3", "proved"),
+    ("s", "diag(s) - s@s.T", "proved"),
+    ("s", "diag(s)", "wrong"),
+    ("s", "diag(s) - s.T@s", "wrong"),  # a scalar sᵀs: the outer product was meant
+])
+def test_softmax_family(of, claim, verdict):
+    c = one(claims(f'{{of: {of}, wrt: z, is: "{claim}"}}', head=SOFTMAX))
+    assert c.verdict == verdict, (c.verdict, c.message, c.diagnosis)
