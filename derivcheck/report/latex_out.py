@@ -337,7 +337,7 @@ def rule_latex(text: str, names=frozenset()) -> str:
             continue
         elif ord(token) < 128:
             out.append(token)
-    return "".join(out)
+    return re.sub(r" {2,}", " ", "".join(out)).strip()
 
 
 def _rule_word(word: str, names, bar: bool) -> str:
