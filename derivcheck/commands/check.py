@@ -136,8 +136,11 @@ def check(ctx, paths, fmt, jobs, shard, fail_fast, quiet, allow_empty, seed, sam
 
     from derivcheck.pool import run_all
 
+    workers = min(jobs or os.cpu_count() or 1, len(files))
+    if workers > 1:
+        _warm()  # forked workers inherit the loaded modules: each one does not import sympy again
     try:
-        run_all(files, jobs=jobs or os.cpu_count() or 1, deadline=deadline(timeout), options=options,
+        run_all(files, jobs=workers, deadline=deadline(timeout), options=options,
                 on_result=on_result)
     except _Stop:
         pass
@@ -147,6 +150,18 @@ def check(ctx, paths, fmt, jobs, shard, fail_fast, quiet, allow_empty, seed, sam
     not_checked = [f for i, f in enumerate(files) if i not in results]
     elapsed = time.monotonic() - started
     ctx.exit(emit(done, fmt, quiet=quiet, not_checked=not_checked, elapsed=elapsed))
+
+
+def _warm() -> None:
+    """Load the checking code (numpy, sympy, mpmath) and warm its caches once in the parent."""
+    if os.environ.get("DERIVCHECK_NO_WARM"):
+        return
+    from derivcheck.runner import check_source
+
+    try:
+        check_source(b"inputs: [x]\nnodes: {f: x**2}\nclaims: [{wrt: x, is: 2*x}]\n", "<warm-up>", samples=2)
+    except Exception:  # warming is an optimisation only
+        pass
 
 
 def emit(results: list, fmt: str, *, quiet: bool = False, not_checked=(), elapsed: float | None = None) -> int:
