@@ -31,7 +31,7 @@ def warm():
         run_file(str(path))
 
 
-def cli(*args, cwd: Path | None = None):
+def cli(*args, cwd: Path | None = None, input: str | None = None):
     """(exit code, stdout, stderr) of `derivcheck ARGS`, in-process."""
     from click.testing import CliRunner
 
@@ -46,7 +46,7 @@ def cli(*args, cwd: Path | None = None):
     try:
         if cwd is not None:
             os.chdir(cwd)
-        result = runner.invoke(main_group, [str(a) for a in args], env={"NO_COLOR": "1"})
+        result = runner.invoke(main_group, [str(a) for a in args], env={"NO_COLOR": "1"}, input=input)
     finally:
         os.chdir(old)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
@@ -133,6 +133,12 @@ def test_empty_run_is_exit_2_unless_allow_empty(tmp_path):
     (tmp_path / "empty.yaml").write_text("")
     code, _, err = cli("check", tmp_path, "--allow-empty")  # an empty problem file is still an error
     assert code == 2 and "empty.yaml" in err
+
+
+def test_stdin_is_read_once_in_the_parent():
+    code, out, _ = cli("check", "-", PASS, input=(FAIL / "wrong.yaml").read_text())
+    assert code == 1
+    assert [line.split()[:2] for line in status_lines(out)][0] == ["FAIL", "-"]
 
 
 def test_missing_path_is_exit_2():

@@ -139,8 +139,11 @@ def check(ctx, paths, fmt, jobs, shard, fail_fast, quiet, allow_empty, seed, sam
     workers = min(jobs or os.cpu_count() or 1, len(files))
     if workers > 1:
         _warm()  # forked workers inherit the loaded modules: each one does not import sympy again
+    inputs = None
+    if "-" in files:  # stdin is read here: a worker process cannot
+        inputs = {"-": click.get_binary_stream("stdin").read((1 << 20) + 1)}
     try:
-        run_all(files, jobs=workers, deadline=deadline(timeout), options=options,
+        run_all(files, jobs=workers, deadline=deadline(timeout), options=options, inputs=inputs,
                 on_result=on_result)
     except _Stop:
         pass
