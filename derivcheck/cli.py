@@ -2,12 +2,13 @@
 rich are imported by the commands that need them, so `--help` stays instant.
 
 Exit codes: 0 every claim passes, 1 a claim is wrong, 2 bad input or usage,
-3 inconsistent/undecided/internal error, 130 on Ctrl-C.
+3 inconsistent/undecided/internal error, 130 on Ctrl-C, 143 on SIGTERM.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 import click
@@ -27,8 +28,51 @@ for _command in COMMANDS:
     main_group.add_command(_command)
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind (killing worker processes in `finally` blocks) and exit 143."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
+_PLAIN = {"∂": "d", "✓": "ok", "✗": "x", "≈": "~", "→": "->", "←": "<-", "×": "x", "·": "*", "—": "-", "–": "-",
+          "ᵀ": "^T", "⁻¹": "^-1", "²": "^2", "³": "^3", "Σ": "sum", "σ": "sigma", "⊙": "*", "−": "-", "…": "...",
+          "‖": "||", "≤": "<=", "≥": ">=", "≠": "!=", "√": "sqrt", "̄": "_bar", "’": "'", "“": '"', "”": '"'}
+
+
+def _plain_errors(exc: UnicodeEncodeError):
+    """Codec error handler: a readable ASCII stand-in for what the terminal cannot show."""
+    text = exc.object[exc.start:exc.end]
+    return "".join(_PLAIN.get(ch, "?") for ch in text), exc.end
+
+
+def _harden_environment() -> None:
+    """Before anything imports sympy: no code from the environment, output that cannot crash on encoding."""
+    # sympy evaluates SYMPY_DEBUG (and validates a few other variables) at import: a hostile or broken
+    # value must neither run nor crash a worker. derivcheck needs none of them.
+    for key in [k for k in os.environ if k.startswith("SYMPY_")]:
+        del os.environ[key]
+    import codecs
+
+    codecs.register_error("derivcheck-plain", _plain_errors)
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "ascii").lower().replace("_", "-")
+        if encoding not in ("utf-8", "utf8") and hasattr(stream, "reconfigure"):
+            try:  # an ASCII-only locale (LANG=C, PYTHONIOENCODING=ascii): plain stand-ins, never a crash
+                stream.reconfigure(errors="derivcheck-plain")
+            except (ValueError, OSError):
+                pass
+
+
 def main() -> None:
-    """Entry point: maps Ctrl-C, broken pipes and surprises to documented exit codes."""
+    """Entry point: maps Ctrl-C, SIGTERM, broken pipes and surprises to documented exit codes."""
+    _harden_environment()
+    try:
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError):  # not the main thread
+        pass
+    stdout = _identity(1)
     try:
         code = main_group.main(standalone_mode=False)
         _flush_exit(code if isinstance(code, int) else 0)
@@ -41,22 +85,53 @@ def main() -> None:
         _flush_exit(130)
     except KeyboardInterrupt:
         _flush_exit(130)
+    except Terminated:
+        _quiet_exit(143)
     except BrokenPipeError:
-        _quiet_exit(0)
+        _quiet_exit(BROKEN_PIPE)
+    except SystemExit as exc:
+        # rich answers a closed pipe by pointing stdout at /dev/null and exiting 1, which would read as
+        # "a claim is wrong": report the closed pipe instead, like our own handler
+        if _identity(1) != stdout and _identity(1) == _devnull_identity():
+            _quiet_exit(BROKEN_PIPE)
+        raise
     except Exception as exc:  # never a traceback: an internal error is exit 3 with a hint
         click.echo(f"derivcheck: internal error: {type(exc).__name__}: {exc}\nplease report it with the command and file", err=True)
         _flush_exit(3)
+
+
+BROKEN_PIPE = 141  # 128 + SIGPIPE, as the shell reports a writer whose reader went away (`| head -1`)
+
+
+def _identity(fd: int):
+    try:
+        st = os.fstat(fd)
+        return st.st_dev, st.st_ino
+    except OSError:
+        return None
+
+
+def _devnull_identity():
+    try:
+        st = os.stat(os.devnull)
+        return st.st_dev, st.st_ino
+    except OSError:
+        return None
 
 
 def _flush_exit(code: int) -> None:
     try:
         sys.stdout.flush()
     except BrokenPipeError:
-        _quiet_exit(code)
+        _quiet_exit(BROKEN_PIPE)
     sys.exit(code)
 
 
 def _quiet_exit(code: int) -> None:
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    """Exit without flushing into a closed pipe (which would print 'Exception ignored ... BrokenPipeError')."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
     sys.exit(code)
