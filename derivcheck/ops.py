@@ -12,6 +12,7 @@ imports sympy and the engine can import it freely.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -39,6 +40,9 @@ class Op:
     vjp: Callable  # (g, out, params, *arrays) -> tuple of arrays, one per arg
     symbolic: Callable  # (sp, params, *object arrays) -> object array
     rule: str  # the adjoint rule as a solution sheet writes it; ā is the adjoint of arg a
+    # The same VJP split per argument, (g, out, params, *arrays) -> one contribution, so the
+    # engine can skip adjoints nobody asked for (x̄ = Wᵀḡ when only W̄ is wanted). None: use vjp.
+    vjp_args: tuple | None = None
 
 
 def obj(value) -> np.ndarray:
@@ -62,6 +66,8 @@ def from_2d(r: np.ndarray, b_is_vector: bool) -> np.ndarray:
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if a.ndim == 2 and a.shape[0] > 1 and b.ndim:  # W @ x, A @ B: numpy's shapes are already the semantic ones
+        return a @ b
     return from_2d(as_2d(a) @ as_2d(b), b.ndim == 1)
 
 
@@ -171,7 +177,7 @@ def _sym_inv(sp, a):
 
 def _unary(name, forward, vjp, symbolic, rule):
     return Op(name, 1, _same_shape, lambda p, a: forward(a), lambda g, out, p, a: (vjp(g, out, a),),
-              lambda sp, p, a: _vectorize(symbolic(sp))(a), rule)
+              lambda sp, p, a: _vectorize(symbolic(sp))(a), rule, vjp_args=(lambda g, out, p, a: vjp(g, out, a),))
 
 
 def _sigmoid(a):
@@ -215,16 +221,35 @@ UNARY = [
 
 
 def _binary(name, shape, forward, vjp, symbolic, rule):
-    return Op(name, 2, shape, lambda p, a, b: forward(a, b), lambda g, out, p, a, b: vjp(g, out, a, b),
-              lambda sp, p, a, b: symbolic(sp, a, b), rule)
+    """`vjp` is a pair of rules (g, out, a, b) -> contribution: ā's and b̄'s."""
+    vjp_a, vjp_b = vjp
+    return Op(name, 2, shape, lambda p, a, b: forward(a, b),
+              lambda g, out, p, a, b: (vjp_a(g, out, a, b), vjp_b(g, out, a, b)),
+              lambda sp, p, a, b: symbolic(sp, a, b), rule,
+              vjp_args=(lambda g, out, p, a, b: vjp_a(g, out, a, b), lambda g, out, p, a, b: vjp_b(g, out, a, b)))
 
 
-def _pow_vjp(g, out, a, b):
+def _pow_vjp_a(g, out, a, b):
     with np.errstate(all="ignore"):
-        ga = g * b * np.power(a, b - 1)
-        constant_integer = b.dtype != object and b.ndim == 0 and float(b).is_integer()
-        gb = 0 * g if constant_integer else g * out * np.log(np.where(a > 0, a, np.nan * a))
-    return unbroadcast(ga, a.shape), unbroadcast(np.asarray(gb) * np.ones(np.shape(g)), b.shape)
+        return unbroadcast(g * b * np.power(a, b - 1), a.shape)
+
+
+def _pow_vjp_b(g, out, a, b):
+    with np.errstate(all="ignore"):
+        gb = g * out * np.log(np.where(a > 0, a, np.nan * a))  # undefined for a ≤ 0: that point is invalid
+    return unbroadcast(np.asarray(gb) * np.ones(np.shape(g)), b.shape)
+
+
+def _matmul_vjp_a(g, out, a, b):
+    if a.ndim == 2 and b.ndim == 1 and g.ndim == 1:  # W @ x: W̄ = ḡ xᵀ, an outer product
+        return np.outer(g, b)
+    return (as_2d(g.reshape(_g2(a, b))) @ as_2d(b).T).reshape(a.shape)
+
+
+def _matmul_vjp_b(g, out, a, b):
+    if a.ndim == 2 and g.ndim == b.ndim:  # W @ x or A @ B: B̄ = Aᵀ Ḡ, no reshapes needed
+        return a.T @ g
+    return (as_2d(a).T @ g.reshape(_g2(a, b))).reshape(b.shape)
 
 
 def _sym_pow(sp, a, b):
@@ -234,23 +259,19 @@ def _sym_pow(sp, a, b):
 
 BINARY = [
     _binary("add", _elementwise_shape, np.add,
-            lambda g, o, a, b: (unbroadcast(g, a.shape), unbroadcast(g, b.shape)),
+            (lambda g, o, a, b: unbroadcast(g, a.shape), lambda g, o, a, b: unbroadcast(g, b.shape)),
             lambda sp, a, b: np.add(a, b, dtype=object), "ā += ḡ; b̄ += ḡ"),
     _binary("sub", _elementwise_shape, np.subtract,
-            lambda g, o, a, b: (unbroadcast(g, a.shape), unbroadcast(-g, b.shape)),
+            (lambda g, o, a, b: unbroadcast(g, a.shape), lambda g, o, a, b: unbroadcast(-g, b.shape)),
             lambda sp, a, b: np.subtract(a, b, dtype=object), "ā += ḡ; b̄ −= ḡ"),
     _binary("mul", _elementwise_shape, np.multiply,
-            lambda g, o, a, b: (unbroadcast(g * b, a.shape), unbroadcast(g * a, b.shape)),
+            (lambda g, o, a, b: unbroadcast(g * b, a.shape), lambda g, o, a, b: unbroadcast(g * a, b.shape)),
             lambda sp, a, b: np.multiply(a, b, dtype=object), "ā += ḡ·b; b̄ += ḡ·a"),
     _binary("div", _elementwise_shape, np.divide,
-            lambda g, o, a, b: (unbroadcast(g / b, a.shape), unbroadcast(-g * a / (b * b), b.shape)),
+            (lambda g, o, a, b: unbroadcast(g / b, a.shape), lambda g, o, a, b: unbroadcast(-g * a / (b * b), b.shape)),
             lambda sp, a, b: np.true_divide(a, b, dtype=object), "ā += ḡ / b; b̄ −= ḡ·a / b²"),
-    _binary("pow", _elementwise_shape, np.power, _pow_vjp, _sym_pow, "ā += ḡ·b·a^(b−1); b̄ += ḡ·aᵇ·log a"),
-    _binary("matmul", _matmul_shape, matmul,
-            lambda g, o, a, b: (
-                (as_2d(g.reshape(_g2(a, b))) @ as_2d(b).T).reshape(a.shape),
-                (as_2d(a).T @ g.reshape(_g2(a, b))).reshape(b.shape),
-            ),
+    _binary("pow", _elementwise_shape, np.power, (_pow_vjp_a, _pow_vjp_b), _sym_pow, "ā += ḡ·b·a^(b−1); b̄ += ḡ·aᵇ·log a"),
+    _binary("matmul", _matmul_shape, matmul, (_matmul_vjp_a, _matmul_vjp_b),
             lambda sp, a, b: matmul(a, b), "Ā += Ḡ Bᵀ; B̄ += Aᵀ Ḡ"),
 ]
 
@@ -355,3 +376,59 @@ ENTRIES = [
 
 OPS: dict[str, Op] = {op.name: op for op in UNARY + BINARY + TENSOR + ENTRIES}
 ELEMENTWISE_BINARY = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul"}
+
+
+# --- the float path ---------------------------------------------------------------
+# The same forward and VJP rules on Python floats, for graphs whose every value is a
+# scalar (deep scalar DAGs, most exercise sheets): math.* on floats costs a tenth of a
+# numpy ufunc call on a 0-d array. A float rule that raises (log 0, 1/0, overflow,
+# a negative base to a fractional power) is re-run by the engine with the numpy row
+# above, so inf and nan come out exactly as there. Each row is tested against its
+# numpy row (tests/test_deep_dag.py).
+
+
+def _float_sigmoid(a: float) -> float:
+    e = math.exp(-abs(a))
+    return 1 / (1 + e) if a >= 0 else e / (1 + e)
+
+
+def _float_softplus(a: float) -> float:
+    tail = math.log1p(math.exp(-abs(a)))
+    return a + tail if a > 0 else tail
+
+
+def _float_sign(a: float) -> float:
+    return 1.0 if a > 0 else -1.0 if a < 0 else a * 0.0  # nan stays nan, as np.sign
+
+
+def _float_pow(a: float, b: float) -> float:
+    if not (math.isfinite(a) and math.isfinite(b)):
+        raise ValueError  # C's pow and numpy's differ at infinities (-inf ** 0.5): numpy decides
+    return math.pow(a, b)
+
+
+def _float_pow_vjp(g, o, a, b):
+    gb = g * o * (math.log(a) if a > 0 else math.nan)
+    return (g * b * _float_pow(a, b - 1), gb)
+
+
+FLOAT_RULES: dict = {  # name -> (forward(*floats), vjp(g, out, *floats) -> tuple)
+    "exp": (math.exp, lambda g, o, a: (g * o,)),
+    "log": (math.log, lambda g, o, a: (g / a,)),
+    "sqrt": (math.sqrt, lambda g, o, a: (g / (2 * o),)),
+    "sin": (math.sin, lambda g, o, a: (g * math.cos(a),)),
+    "cos": (math.cos, lambda g, o, a: (-g * math.sin(a),)),
+    "tan": (math.tan, lambda g, o, a: (g * (1 + o * o),)),
+    "tanh": (math.tanh, lambda g, o, a: (g * (1 - o * o),)),
+    "sigmoid": (_float_sigmoid, lambda g, o, a: (g * o * (1 - o),)),
+    "relu": (lambda a: a if a > 0 else 0 * a, lambda g, o, a: (g * (a > 0),)),
+    "softplus": (_float_softplus, lambda g, o, a: (g * _float_sigmoid(a),)),
+    "abs": (abs, lambda g, o, a: (g * _float_sign(a),)),
+    "copy": (lambda a: a, lambda g, o, a: (g,)),
+    "neg": (lambda a: -a, lambda g, o, a: (-g,)),
+    "add": (lambda a, b: a + b, lambda g, o, a, b: (g, g)),
+    "sub": (lambda a, b: a - b, lambda g, o, a, b: (g, -g)),
+    "mul": (lambda a, b: a * b, lambda g, o, a, b: (g * b, g * a)),
+    "div": (lambda a, b: a / b, lambda g, o, a, b: (g / b, -g * a / (b * b))),
+    "pow": (_float_pow, _float_pow_vjp),
+}

@@ -51,7 +51,14 @@ def tensordot(a: np.ndarray, b: np.ndarray, axes: int) -> np.ndarray:
 
 
 def jacobian(expr: np.ndarray, symbols: np.ndarray) -> np.ndarray:
-    """Component-wise derivative of every entry of expr by every entry of symbols: shape E + V."""
+    """Component-wise derivative of every entry of expr by every entry of symbols: shape E + V.
+
+    With symengine installed (the `fast` extra) derivcheck.fastdiff takes the derivatives;
+    DERIVCHECK_SYMBOLIC=sympy keeps them in sympy."""
+    from derivcheck import fastdiff
+
+    if fastdiff.backend() == "symengine":
+        return fastdiff.jacobian(expr, symbols)
     out = np.empty(expr.shape + symbols.shape, dtype=object)
     for i in np.ndindex(*expr.shape):
         for j in np.ndindex(*symbols.shape):
