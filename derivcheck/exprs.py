@@ -11,6 +11,7 @@ import ast
 import keyword
 import re
 import unicodedata
+import warnings
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -185,7 +186,9 @@ def parse(text: str, *, entries: bool = False, claim: bool = False) -> Expr:
     _check_characters(text)
     source, origin, primes = _preprocess(text)
     try:
-        tree = ast.parse(source.strip(), mode="eval")
+        with warnings.catch_warnings():  # no SyntaxWarning on stderr for text we refuse or accept anyway
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
         offset = (exc.offset or 1) - 1 + (len(source) - len(source.lstrip()))
         juxtaposed = re.search(r"[0-9.]\s*[A-Za-z(]|\)\s*[A-Za-z0-9(]", text)

@@ -83,7 +83,17 @@ class _Reporter:
         self.conn.send(("claim", self.index, result))
 
 
-def _worker(conn, options: dict, parent: int, memory: int) -> None:
+def _task(name: str):
+    if name == "audit":
+        from derivcheck.commands.audit import audit_file
+
+        return audit_file
+    from derivcheck.runner import run_file
+
+    return run_file
+
+
+def _worker(conn, options: dict, parent: int, memory: int, task: str = "check") -> None:
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -94,7 +104,7 @@ def _worker(conn, options: dict, parent: int, memory: int) -> None:
         import warnings
 
         warnings.simplefilter("ignore")
-        from derivcheck.runner import run_file
+        run_file = _task(task)
 
         import derivcheck.build  # noqa: F401 - warm up before the first job's clock starts
         import derivcheck.verify  # noqa: F401
@@ -118,9 +128,9 @@ def _worker(conn, options: dict, parent: int, memory: int) -> None:
 
 
 class _Slot:
-    def __init__(self, ctx, options, memory):
+    def __init__(self, ctx, options, memory, task="check"):
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker, args=(child, options, os.getpid(), memory), daemon=True)
+        self.process = ctx.Process(target=_worker, args=(child, options, os.getpid(), memory, task), daemon=True)
         old = signal.pthread_sigmask(signal.SIG_BLOCK, _BLOCKED)  # no signal between fork and the worker's handlers
         try:
             self.process.start()
@@ -160,12 +170,15 @@ def _death(process) -> str:
 
 
 def run_all(paths: list, *, jobs: int, deadline: float, options: dict, inputs: dict | None = None,
-            on_result=None) -> list:
-    """Check every path in worker processes; each step may take runner.step_limit(timeout), and never more than `deadline`."""
+            on_result=None, task: str = "check") -> list:
+    """Check every path in worker processes; each step may take runner.step_limit(timeout), and never more than `deadline`.
+
+    `task` is "check" (runner.run_file → ProblemResult) or "audit" (commands.audit.audit_file → AuditResult).
+    """
     ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
     jobs = max(1, min(jobs, len(paths)))
     memory = memory_limit(jobs)
-    slots = [_Slot(ctx, options, memory) for _ in range(jobs)]
+    slots = [_Slot(ctx, options, memory, task) for _ in range(jobs)]
     pending = [(i, p, {}) for i, p in enumerate(paths)]
     pending.reverse()
     results: list = [None] * len(paths)
@@ -182,7 +195,7 @@ def run_all(paths: list, *, jobs: int, deadline: float, options: dict, inputs: d
         index, path = slot.job
         info = slot.info
         slot.kill()
-        slots[k] = _Slot(ctx, options, memory)
+        slots[k] = _Slot(ctx, options, memory, task)
         done = partial.get(index, {})
         if info.get("kind") == "claim":
             claim = info["claim"]
@@ -206,7 +219,7 @@ def run_all(paths: list, *, jobs: int, deadline: float, options: dict, inputs: d
                     except OSError:  # the idle worker had died: replace it and try again
                         slot.job = None
                         slot.kill()
-                        slots[k] = _Slot(ctx, options, memory)
+                        slots[k] = _Slot(ctx, options, memory, task)
                         pending.append((index, path, done))
             busy = [s for s in slots if s.job is not None]
             wait([s.conn for s in busy] + [s.process.sentinel for s in busy], timeout=0.05)

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from derivcheck.commands import check, grad, graph, hessian, new, schema, solve, steps
+from derivcheck.commands import audit, check, grad, graph, hessian, new, schema, solve, steps
 
-COMMANDS = [solve.solve, check.check, steps.steps, hessian.hessian, schema.schema, new.new, grad.grad, graph.graph]
+COMMANDS = [solve.solve, check.check, steps.steps, hessian.hessian, schema.schema, new.new, grad.grad, graph.graph, audit.audit]
