@@ -24,13 +24,26 @@ def _fits(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(np.all(np.abs(a - b) <= FIT * scale))
 
 
-def shape_diagnosis(claim_shape: tuple, written: tuple, of_first: tuple, wrt_first: bool) -> str:
+OTHER_ORDER = ("the claim is written in the other index order ({order} first{who}); "
+               "{fix}")
+
+
+def other_order_text(claim_is_wrt_first: bool) -> str:
+    if claim_is_wrt_first:
+        return OTHER_ORDER.format(order="wrt", who=", as sympy and Mathematica write derivatives",
+                                  fix="add index_order: wrt-first, or swap the indices")
+    return OTHER_ORDER.format(order="of", who="", fix="drop index_order: wrt-first, or swap the indices")
+
+
+def shape_diagnosis(claim_shape: tuple, written: tuple, of_rank: int, wrt_first: bool) -> str:
+    """Name both shapes, and the mistake when the claim has the other order's or the transposed shape."""
     text = f"wrong shape: the claim is {fmt_shape(claim_shape)}, the derivative is {fmt_shape(written)}"
+    split = len(written) - of_rank if wrt_first else of_rank
+    other = written[split:] + written[:split]
+    if 0 < split < len(written) and claim_shape == other:
+        return text + " — " + other_order_text(not wrt_first)
     if len(claim_shape) == 2 and claim_shape == written[::-1]:
         return text + " — the claim is transposed"
-    if sorted(claim_shape) == sorted(written) and len(written) > 2:
-        return text + " — the claim uses another index order" + ("" if wrt_first else
-                                                               " (if it lists the wrt indices first, say index_order: wrt-first)")
     return text
 
 
@@ -57,14 +70,14 @@ def diagnose(checker, claim, truth, value, rows) -> tuple[str, list]:
             return (f"a rounded constant: the claim is {shown} × the truth "
                     "(write the exact constant, or set rtol)"), details
         return f"off by a constant factor: the claim is {_constant(float(factor))} × the truth", details
+    order = _other_order(checker, claim, S, C)
+    if order:
+        return order, details
     if len(shape) == 2 and shape[0] == shape[1]:
         n = len(rows)
         if _fits(C.reshape((n,) + shape).transpose(0, 2, 1), S.reshape((n,) + shape)):
             hint = " (X⁻¹ where X⁻ᵀ is meant?)" if "inv" in claim.spec.body.text else ""
             return "transposed: the claim is the transpose of the true derivative" + hint, details
-    order = _other_order(checker, claim, S, C)
-    if order:
-        return order, details
     paths = _path_diagnosis(checker, claim, rows, S, C)
     if paths:
         return paths, details
@@ -119,8 +132,7 @@ def _other_order(checker, claim, S, C) -> str:
     axes = (0,) + tuple(range(1 + len(shape) - k, 1 + len(shape))) + tuple(range(1, 1 + len(shape) - k))
     swapped = S.reshape((n,) + shape).transpose(axes).reshape(n, -1)
     if _fits(C, swapped):
-        return ("the claim is written in the other index order (wrt first, as sympy and Mathematica do); "
-                "add index_order: wrt-first or swap the indices")
+        return other_order_text(not claim.spec.wrt_first)
     return ""
 
 

@@ -45,6 +45,20 @@ def _is_zero(d) -> bool | None:
     return None
 
 
+CANONICAL = sp.Symbol("_t", real=True)
+
+
+def canonical_subs(d):
+    """f'(u) is Subs(Derivative(f(ξ), ξ), ξ, u) with whatever dummy ξ made it; use one name for all."""
+    def rename(subs):
+        expr, variables, points = subs.args
+        if len(variables) != 1:
+            return subs
+        return sp.Subs(expr.xreplace({variables[0]: CANONICAL}), CANONICAL, points[0])
+
+    return d.replace(lambda e: isinstance(e, sp.Subs), rename)
+
+
 def _signs_as_symbols(d):
     """Abs(u) → u·s and sign(u) → s with s² = 1, when those are d's only functions.
 
@@ -79,7 +93,7 @@ def prove_zero(differences: list, seconds: float) -> str:
             if use_alarm:
                 signal.setitimer(signal.ITIMER_REAL, remaining)
             try:
-                if not _is_zero(sp.sympify(d)):
+                if not _is_zero(canonical_subs(sp.sympify(d))):
                     return "no"
             except ProofTimeout:
                 return "timeout"

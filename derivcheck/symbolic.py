@@ -124,7 +124,9 @@ class Symbolic:
         def one(u):
             if order == 0:
                 return fn(u)
-            return sp.Derivative(fn(t), (t, order)).subs(t, u)
+            if isinstance(u, sp.Symbol):
+                return sp.Derivative(fn(u), (u, order))
+            return sp.Subs(sp.Derivative(fn(t), (t, order)), t, u)
 
         return np.vectorize(one, otypes=[object])(arg) if arg.ndim else obj(one(arg[()]))
 

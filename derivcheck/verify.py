@@ -194,7 +194,7 @@ class Checker:
         return self.reorder(np.asarray(value, dtype=float), claim).reshape(-1)
 
     def wrong_shape(self, claim, base: dict, written: tuple) -> ClaimResult:
-        diagnosis = shape_diagnosis(claim.shape, written, claim.expected, claim.spec.wrt_first)
+        diagnosis = shape_diagnosis(claim.shape, written, len(self.graph.shapes[claim.of]), claim.spec.wrt_first)
         return ClaimResult(**base, verdict="expected-fail" if claim.spec.expect_fails else "wrong",
                            passed=claim.spec.expect_fails,
                            message=f"the claim has shape {fmt_shape(claim.shape)}, the derivative has shape {fmt_shape(written)}",

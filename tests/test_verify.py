@@ -354,9 +354,6 @@ def test_jacobian_in_the_declared_convention(rows):
     assert one(claims("{of: y, wrt: x, is: A.T}", head=head)).verdict == "wrong"
 
 
-@pytest.mark.xfail(reason="BUG: a Jacobian written in the wrt-first convention without saying so is diagnosed "
-                          "only as 'transposed'; SPEC §1.5 says the diagnosis names the convention it matches",
-                   strict=True)
 @pytest.mark.parametrize("rows", [2, 3])
 def test_other_convention_is_named_in_the_diagnosis(rows):
     head = f"inputs: {{A: {{shape: [{rows}, 3]}}, x: {{shape: [3]}}}}\nnodes: {{y: A@x}}\n"
@@ -386,9 +383,6 @@ def test_chain_rule_with_declared_functions(wrt, claim, verdict):
     assert one(claims(f'{{wrt: {wrt}, is: "{claim}"}}', head=DECLARED)).verdict == verdict
 
 
-@pytest.mark.xfail(reason="BUG: f'(g(x)) (a declared function's derivative of another declared function) "
-                          "crashes with an internal ValueError 'Can't calculate derivative wrt ...' (exit 3)",
-                   strict=True)
 def test_derivative_of_declared_function_at_a_declared_function():
     result = check(claims("{wrt: x, is: \"f'(g(x))*g'(x)\"}", head=DECLARED))
     assert result.error is None, result.error
