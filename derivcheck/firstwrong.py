@@ -144,19 +144,26 @@ def _true_text(c, node_names: set) -> str:
     return c.truth_nodes if used & node_names else c.truth_text
 
 
-def for_result(path: str, data: bytes | None, result) -> dict | None:
-    """Rebuild the DAG of a checked file (cheap: no sympy) and find its first wrong step.
-
-    Never raises: a problem that cannot be rebuilt simply has no first-wrong-step report.
-    """
-    if result.error is not None or len(result.claims) < 2:
-        return None
+def rebuild_model(path: str, data: bytes | None):
+    """The model of a checked file, rebuilt for its DAG (cheap: no sympy); None if it cannot be."""
     try:
         from derivcheck.build import build
         from derivcheck.problem import load_text
         from derivcheck.runner import read_source
 
-        model = build(load_text(data if data is not None else read_source(path), path))
+        return build(load_text(data if data is not None else read_source(path), path))
+    except Exception:  # noqa: BLE001 - an optional report; the verdicts stand on their own
+        return None
+
+
+def for_result(path: str, data: bytes | None, result, model=None) -> dict | None:
+    """The first wrong step of a checked file's claims, or None. Never raises."""
+    if result.error is not None or len(result.claims) < 2:
+        return None
+    model = model or rebuild_model(path, data)
+    if model is None:
+        return None
+    try:
         return first_wrong_step(model, result.claims)
     except Exception:  # noqa: BLE001 - an optional report; the verdicts stand on their own
         return None

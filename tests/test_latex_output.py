@@ -106,9 +106,8 @@ def test_solve_latex_has_verdicts_and_first_wrong_step(invoke, tmp_path):
     assert code == 0
     assert r"\frac{\partial l}{\partial h_{2}} &= 2x + y && \text{proved}" in out  # a latex claim, verbatim
     assert r"\frac{\partial h_{2}}{\partial h_{1}} &= 2h_1 && \text{wrong, as expected}\text{; true: } 4 h_{1}" in out
-    assert (r"The error enters at $\frac{\partial h_{2}}{\partial h_{1}}$: claimed $2h_1$, true $4 h_{1}$. "
-            r"Wrong only because they build on it: $\frac{\partial l}{\partial h_{1}}$, "
-            r"$\frac{\partial l}{\partial x}$.") in out
+    assert (r"The error enters at $\partial h_{2}/\partial h_{1}$: claimed $2h_1$, true $4 h_{1}$. "
+            r"Wrong only because they build on it: $\partial l/\partial h_{1}$, $\partial l/\partial x$.") in out
     compile_fragment(tmp_path, out)
 
 

@@ -6,13 +6,16 @@ import sys
 
 import click
 
+JSON_KEYS = ("first_wrong_step",)  # annotations that are part of a problem's JSON (SPEC §3 allows added keys)
+
+
 def render(results, fmt: str, *, verbose: bool, per_problem_line: bool = False, annotations=None) -> int:
     """`annotations`: per result, None or a dict of extra report sections (`first_wrong_step`)."""
     from derivcheck.report import summary
 
     notes = list(annotations) if annotations is not None else [None] * len(results)
     if fmt == "json":
-        if not any(notes):
+        if not any(k in JSON_KEYS for note in notes for k in (note or {})):
             from derivcheck.report.json_report import render
 
             click.echo(render(results))
@@ -21,7 +24,8 @@ def render(results, fmt: str, *, verbose: bool, per_problem_line: bool = False, 
 
         from derivcheck.report.json_report import problem_dict
 
-        problems = [{**problem_dict(r), **(note or {})} for r, note in zip(results, notes)]
+        problems = [{**problem_dict(r), **{k: v for k, v in (note or {}).items() if k in JSON_KEYS}}
+                    for r, note in zip(results, notes)]
         click.echo(json.dumps({"problems": problems, "summary": summary(results)}, indent=2))
         return summary(results)["exit"]
     if fmt in ("latex", "markdown"):

@@ -55,11 +55,16 @@ def partial(f: str, v: str) -> str:
     return "\\frac{\\partial " + name_latex(f) + "}{\\partial " + name_latex(v) + "}"
 
 
-def derivative_latex(of: str, wrt) -> str:
+def inline_partial(f: str, v: str) -> str:
+    """∂f/∂v with a slash, for running text."""
+    return "\\partial " + name_latex(f) + "/\\partial " + name_latex(v)
+
+
+def derivative_latex(of: str, wrt, inline: bool = False) -> str:
     """The left-hand side of a claim: ∂f/∂v, or ∂²f/∂u∂v for a second derivative."""
     wrt = list(wrt)
     if len(wrt) == 1:
-        return partial(of, wrt[0])
+        return inline_partial(of, wrt[0]) if inline else partial(of, wrt[0])
     u, v = wrt
     below = ("\\partial " + name_latex(u) + "^{2}") if u == v else \
         ("\\partial " + name_latex(u) + " \\, \\partial " + name_latex(v))
@@ -396,16 +401,14 @@ def point_latex(dv) -> str:
 
 def steps_latex(dv, *, source: str = "") -> str:
     """One derivation as a LaTeX fragment: an align* block and the backprop table."""
-    out = [f"% derivcheck: the chain rule for d{dv.of}/d{dv.wrt}" + (f" ({_comment(source)})" if source else "")]
-    out.append("Chain rule for $" + partial(dv.of, dv.wrt) + "$, local partial derivatives and path sum "
-               "(backprop order):")
-    out.append(align_block(derivation_rows(dv)))
+    out = [f"% derivcheck: the chain rule for d{dv.of}/d{dv.wrt}" + (f" ({_comment(source)})" if source else "")
+           + "\n" + "Chain rule for $" + inline_partial(dv.of, dv.wrt) + "$: local partial derivatives and path sum "
+           "(backprop order):\n" + align_block(derivation_rows(dv))]
     if dv.rules_latex:
-        out.append("Adjoint rules:")
-        out.append(gather_block([r for _, r in dv.rules_latex]))
+        out.append("Adjoint rules:\n" + gather_block([r for _, r in dv.rules_latex]))
     if dv.table:
         out.append(table_latex(dv))
-    return "\n".join(x for x in out if x) + "\n"
+    return "\n\n".join(out) + "\n"
 
 
 def table_latex(dv) -> str:
@@ -438,14 +441,18 @@ def _names(text: str) -> set:
         return set()
 
 
-def truth_rhs(c) -> str:
-    """The true value, in node names when the claim itself uses node names, else in the inputs."""
-    text = c.truth_text or c.truth_nodes
+def truth_rhs(c, limit: int = 300) -> str:
+    """The true value, in node names when the claim itself uses node names, else in the inputs;
+    the shorter form when the preferred one is too long to read, and a note when both are."""
+    first, second = c.truth_text or c.truth_nodes, c.truth_nodes or c.truth_text
     if c.truth_nodes and c.truth_nodes != c.truth_text:
         nodes_only = _names(c.truth_nodes) - _names(c.truth_text)
         if nodes_only & _names(c.reading or c.claim_text):
-            text = c.truth_nodes
-    return expr_latex(text)
+            first, second = second, first
+    for text in (first, second):
+        if len(text) <= limit:
+            return expr_latex(text)
+    return "\\text{(too long to print here; see the text report)}"
 
 
 def verdict_note(c) -> str:
@@ -460,46 +467,57 @@ def verdict_note(c) -> str:
     return note
 
 
-def claims_latex(claims) -> str:
-    rows = [(derivative_latex(c.of, c.wrt), claim_rhs(c) if c.verdict != "error" else texttt(c.claim_text),
+def claim_lhs(c, entry_indices=None) -> str:
+    """∂f/∂v, or (∂f/∂v)_{i,j,k} for an `entries` claim."""
+    lhs = derivative_latex(c.of, c.wrt)
+    index = (entry_indices or {}).get(c.index)
+    if index:
+        lhs = "\\left(" + lhs + "\\right)_{" + ",".join(name_latex(i) for i in index) + "}"
+    return lhs
+
+
+def claims_latex(claims, entry_indices=None) -> str:
+    rows = [(claim_lhs(c, entry_indices), claim_rhs(c) if c.verdict != "error" else texttt(c.claim_text),
              verdict_note(c)) for c in claims]
     return align_block(rows) if rows else ""
 
 
 def first_wrong_sentence(fw: dict, math=lambda s: "$" + s + "$") -> str:
     claimed = fw["claimed"] if fw.get("read_as") else expr_latex(fw["claimed"])
-    text = ("The error enters at " + math(derivative_latex(fw["of"], [fw["wrt"]])) + ": claimed " + math(claimed)
+    text = ("The error enters at " + math(derivative_latex(fw["of"], [fw["wrt"]], True)) + ": claimed " + math(claimed)
             + ", true " + math(expr_latex(fw["true"])) + ".")
     if fw["downstream"]:
-        later = dict.fromkeys(math(derivative_latex(d["of"], [d["wrt"]])) for d in fw["downstream"])
+        later = dict.fromkeys(math(derivative_latex(d["of"], [d["wrt"]], True)) for d in fw["downstream"])
         text += " Wrong only because they build on it: " + ", ".join(later) + "."
     if fw["independent"]:
-        other = dict.fromkeys(math(derivative_latex(d["of"], [d["wrt"]])) for d in fw["independent"])
+        other = dict.fromkeys(math(derivative_latex(d["of"], [d["wrt"]], True)) for d in fw["independent"])
         text += " Wrong independently of it: " + ", ".join(other) + "."
     return text
 
 
-def problem_latex(r, first_wrong: dict | None = None) -> str:
-    out = [f"% derivcheck solve {_comment(r.file)} ({_comment(r.id)})"]
+def problem_latex(r, note: dict | None = None) -> str:
+    note = note or {}
+    first_wrong = note.get("first_wrong_step")
+    head = [f"% derivcheck solve {_comment(r.file)} ({_comment(r.id)})"]
     if r.title:
-        out.append("% " + _comment(r.title))
+        head.append("% " + _comment(r.title))
+    blocks = ["\n".join(head)]
     if r.error is not None:
         e = r.error
         where = f"{r.file}:{e.get('line')}:{e.get('column')}" if e.get("line") else r.file
-        out.append("\\textbf{error:} " + escape_text(f"{where}: {e['message']}"))
-        return "\n".join(out) + "\n"
-    for of, wrt, text in r.derived:
-        out.append(align_block([(partial(of, wrt), expr_latex(text))]))
+        blocks.append("\\textbf{error:} " + escape_text(f"{where}: {e['message']}"))
+        return "\n\n".join(blocks) + "\n"
+    if r.derived:
+        blocks.append(align_block([(partial(of, wrt), expr_latex(text)) for of, wrt, text in r.derived]))
     for dv in r.steps or ():
-        out.append(steps_latex(dv).rstrip("\n"))
+        blocks.append(steps_latex(dv).rstrip("\n"))
     if r.claims:
-        out.append("Claims and verdicts:")
-        out.append(claims_latex(r.claims))
+        blocks.append("Claims and verdicts:\n" + claims_latex(r.claims, note.get("entry_indices")))
     if first_wrong:
-        out.append(first_wrong_sentence(first_wrong))
-    return "\n".join(out) + "\n"
+        blocks.append(first_wrong_sentence(first_wrong))
+    return "\n\n".join(blocks) + "\n"
 
 
 def render_results(results, annotations=None) -> str:
     annotations = annotations or [None] * len(results)
-    return "\n".join(problem_latex(r, (a or {}).get("first_wrong_step")) for r, a in zip(results, annotations))
+    return "\n".join(problem_latex(r, a) for r, a in zip(results, annotations))

@@ -6,7 +6,7 @@ derivcheck.report.latex_out inside `aligned`. Imports neither sympy nor rich.
 
 from __future__ import annotations
 
-from derivcheck.report.latex_out import (VERDICT_WORDS, align_block, claim_rhs, derivation_rows, derivative_latex,
+from derivcheck.report.latex_out import (VERDICT_WORDS, align_block, claim_lhs, claim_rhs, derivation_rows,
                                          expr_latex, first_wrong_sentence, name_latex, partial, truth_rhs,
                                          value_latex)
 
@@ -41,13 +41,13 @@ def steps_markdown(dv, heading: str = "###") -> str:
     return "\n".join(out)
 
 
-def claim_item(c) -> str:
+def claim_item(c, entry_indices=None) -> str:
     word = VERDICT_WORDS.get(c.verdict, c.verdict)
     mark = MARK.get(c.verdict, "?") if c.passed or c.verdict not in ("proved", "verified") else "✗"
     if c.verdict in ("proved", "verified") and not c.passed:
         word += " (but marked `expect: fails`)"
     rhs = claim_rhs(c) if c.verdict != "error" else None
-    line = f"- {mark} **{word}**: " + (f"${derivative_latex(c.of, c.wrt)} = {rhs}$" if rhs is not None
+    line = f"- {mark} **{word}**: " + (f"${claim_lhs(c, entry_indices)} = {rhs}$" if rhs is not None
                                       else f"`{c.claim_text}`")
     if c.name and not c.name.startswith("claim "):
         line += f" ({_cell(c.name)})"
@@ -60,7 +60,9 @@ def claim_item(c) -> str:
     return line
 
 
-def problem_markdown(r, first_wrong: dict | None = None) -> str:
+def problem_markdown(r, note: dict | None = None) -> str:
+    note = note or {}
+    first_wrong = note.get("first_wrong_step")
     out = [f"## {_cell(r.title or r.id)}", "", f"`{r.file}`", ""]
     if r.error is not None:
         e = r.error
@@ -73,7 +75,7 @@ def problem_markdown(r, first_wrong: dict | None = None) -> str:
         out.append(steps_markdown(dv))
     if r.claims:
         out += ["### Claims", ""]
-        out += [claim_item(c) for c in r.claims]
+        out += [claim_item(c, note.get("entry_indices")) for c in r.claims]
         out.append("")
     if first_wrong:
         out += ["**First wrong step.** " + first_wrong_sentence(first_wrong), ""]
@@ -82,4 +84,4 @@ def problem_markdown(r, first_wrong: dict | None = None) -> str:
 
 def render_results(results, annotations=None) -> str:
     annotations = annotations or [None] * len(results)
-    return "\n".join(problem_markdown(r, (a or {}).get("first_wrong_step")) for r, a in zip(results, annotations))
+    return "\n".join(problem_markdown(r, a) for r, a in zip(results, annotations))
