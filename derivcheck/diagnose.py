@@ -41,7 +41,8 @@ def shape_diagnosis(claim_shape: tuple, written: tuple, of_rank: int, wrt_first:
     split = len(written) - of_rank if wrt_first else of_rank
     other = written[split:] + written[:split]
     if 0 < split < len(written) and claim_shape == other:
-        return text + " — " + other_order_text(not wrt_first)
+        transposed = "the claim is transposed: " if len(written) == 2 else ""
+        return text + " — " + transposed + other_order_text(not wrt_first)
     if len(claim_shape) == 2 and claim_shape == written[::-1]:
         return text + " — the claim is transposed"
     return text
@@ -132,7 +133,7 @@ def _other_order(checker, claim, S, C) -> str:
     axes = (0,) + tuple(range(1 + len(shape) - k, 1 + len(shape))) + tuple(range(1, 1 + len(shape) - k))
     swapped = S.reshape((n,) + shape).transpose(axes).reshape(n, -1)
     if _fits(C, swapped):
-        return other_order_text(not claim.spec.wrt_first)
+        return ("the claim is transposed: " if len(shape) == 2 else "") + other_order_text(not claim.spec.wrt_first)
     return ""
 
 
