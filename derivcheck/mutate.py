@@ -202,17 +202,29 @@ def _same(a, b) -> bool:
     return structure(a) == structure(b)
 
 
-def mutants(text: str, *, shapes: dict | None = None, entries: bool = False, limit: int = MAX_MUTANTS) -> list:
+def _plain_transposes(expr):
+    """transpose(e) (as LaTeX claims are read) → e.T, so both spellings mutate alike."""
+    kids = [_plain_transposes(k) for k in _children(expr)]
+    expr = _rebuild(expr, kids) if kids else expr
+    if isinstance(expr, Call) and expr.fn == "transpose" and len(expr.args) == 1 and not expr.prime:
+        return Transpose(expr.args[0], expr.pos)
+    return expr
+
+
+def mutants(text: str, *, shapes: dict | None = None, entries: bool = False, ndim: int | None = None,
+            limit: int = MAX_MUTANTS) -> list:
     """Plausible wrong versions of the claim `text`, without duplicates or the claim itself.
 
     `shapes` (name → shape tuple, optional) lets transposes be added only where they make
-    sense: to square matrices, and around a non-scalar claim. Mutants may still fail to
-    compile (a shape mismatch); the caller skips those.
+    sense: to square matrices, and around a non-scalar claim (`ndim`: the claim's number of
+    dimensions, when known). Mutants may still fail to compile (a shape mismatch); the
+    caller skips those.
     """
     tree = exprs.parse(text, claim=True, entries=entries)
-    original = unparse(tree)
     found: list[Mutant] = []
-    seen = {original}
+    seen = {text.strip(), unparse(tree)}
+    tree = _plain_transposes(tree)
+    seen.add(unparse(tree))
 
     def add(kind: str, description: str, new) -> None:
         out = unparse(new)
@@ -225,7 +237,7 @@ def mutants(text: str, *, shapes: dict | None = None, entries: bool = False, lim
 
     add("factor-2", "twice the claim", Bin("*", Num(Fraction(2), 0), tree, 0))
     add("sign", "the opposite sign", Neg(tree, 0) if not isinstance(tree, Neg) else tree.operand)
-    if not entries and (shapes is None or _ndim(tree, shapes) != 0):
+    if not entries and ndim != 0 and (shapes is None or _ndim(tree, shapes) != 0):
         add("add-transpose", "the whole claim transposed", Transpose(tree, 0))
     for node, path in list(_sites(tree)):
         shown = unparse(node)

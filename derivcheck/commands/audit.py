@@ -43,6 +43,7 @@ class ClaimAudit:
     name: str
     claim: str
     verdict: str  # the original claim's verdict
+    passed: bool  # whether the original claim passes (as `check` would say)
     audited: bool
     reason: str = ""  # why it was not audited
     mutants: tuple = ()
@@ -112,7 +113,7 @@ def audit_source(data: bytes, path: str, *, seed=None, samples=None, timeout=Non
     progress = progress or Progress()
     problem = load_text(data, path)
     model = build(problem)
-    checker = Checker(model, seed=seed, samples=samples, timeout=timeout)
+    checker = _checker_class(Checker)(model, seed=seed, samples=samples, timeout=timeout)
     step = step_limit(checker.timeout)
     audits = []
     for claim in model.claims:
@@ -120,6 +121,21 @@ def audit_source(data: bytes, path: str, *, seed=None, samples=None, timeout=Non
         audits.append(audit_claim(checker, claim, lambda: progress.phase(step, {"kind": "audit", "timeout": checker.timeout}),
                                   kinds=kinds))
     return AuditResult(path, problem.id, tuple(audits))
+
+
+def _checker_class(base):
+    """The Checker, remembering each true derivative: every mutant of a claim has the same truth,
+    so it is derived and compiled once (the claim's own value is still checked from scratch)."""
+
+    class AuditChecker(base):
+        def truth(self, claim):
+            key = (claim.of, tuple(claim.wrt), bool(claim.spec.diagonal))
+            cache = self.__dict__.setdefault("_truths", {})
+            if key not in cache:
+                cache[key] = super().truth(claim)
+            return cache[key]
+
+    return AuditChecker
 
 
 def audit_claim(checker, claim, before_each=None, kinds=None) -> ClaimAudit:
@@ -131,7 +147,7 @@ def audit_claim(checker, claim, before_each=None, kinds=None) -> ClaimAudit:
     spec = claim.spec
     result = checker.check(claim)
     head = dict(index=spec.index, name=spec.name or f"claim {spec.index + 1}", claim=spec.body.text,
-                verdict=result.verdict)
+                verdict=result.verdict, passed=result.passed)
     if spec.expect_fails:
         return ClaimAudit(**head, audited=False, reason="a deliberate mistake (expect: fails)")
     if spec.approx:
@@ -145,7 +161,7 @@ def audit_claim(checker, claim, before_each=None, kinds=None) -> ClaimAudit:
     shapes = {n: s for n, s in graph.shapes.items() if "#" not in n}
     original = checker.sym.evaluate(claim.eqns, claim.target)
     out = []
-    for m in mutate.mutants(text, shapes=shapes, entries=entries):
+    for m in mutate.mutants(text, shapes=shapes, entries=entries, ndim=len(claim.shape)):
         if kinds is not None and m.kind not in kinds:
             continue
         if before_each is not None:
@@ -252,7 +268,7 @@ def render_json(results) -> str:
             entry["error"] = dict(r.error)
         else:
             entry["claims"] = [{"index": c.index, "name": c.name, "claim": c.claim, "verdict": c.verdict,
-                                "audited": c.audited, "reason": c.reason,
+                                "passed": c.passed, "audited": c.audited, "reason": c.reason,
                                 "mutants": [dataclasses.asdict(m) for m in c.mutants]} for c in r.claims]
         problems.append(entry)
     return json.dumps({"problems": problems, "summary": _counts(results)}, indent=2)
