@@ -115,7 +115,7 @@ def test_solve_markdown_lists_verdicts(invoke):
     code, out, _ = invoke("solve", SEED_1B, "--format", "markdown")
     assert code == 0
     assert "- ✓ **proved**: $\\frac{\\partial l}{\\partial x} = 48 x^{2} + 16 x y$" in out
-    assert "### Chain rule for $\\frac{\\partial l}{\\partial x}$" in out
+    assert "### Chain rule for $\\partial l/\\partial x$" in out
     check_structure(out)
 
 

@@ -7,7 +7,8 @@ derivcheck.report.latex_out inside `aligned`. Imports neither sympy nor rich.
 from __future__ import annotations
 
 from derivcheck.report.latex_out import (VERDICT_WORDS, align_block, claim_lhs, claim_rhs, derivation_rows,
-                                         expr_latex, first_wrong_sentence, name_latex, partial, truth_rhs,
+                                         expr_latex, first_wrong_sentence, inline_partial, name_latex, partial,
+                                         truth_rhs,
                                          value_latex)
 
 MARK = {"proved": "✓", "verified": "✓", "expected-fail": "✓", "approximate": "≈", "wrong": "✗", "error": "!",
@@ -23,7 +24,7 @@ def _display(block: str) -> str:
 
 
 def steps_markdown(dv, heading: str = "###") -> str:
-    out = [f"{heading} Chain rule for ${partial(dv.of, dv.wrt)}$", "",
+    out = [f"{heading} Chain rule for ${inline_partial(dv.of, dv.wrt)}$", "",
            "Local partial derivatives and the path sum (backprop order):", "",
            _display(align_block(derivation_rows(dv), "aligned")), ""]
     if dv.rules_latex:
