@@ -35,6 +35,8 @@ class MutantResult:
     outcome: str  # found-wrong | slipped | equivalent | invalid
     verdict: str = ""
     message: str = ""
+    on_domain: bool = False  # equal to the claim wherever the inputs' domains hold (so not a mistake there)
+    note: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -172,34 +174,46 @@ def audit_claim(checker, claim, before_each=None, kinds=None) -> ClaimAudit:
         if compiled.error is not None:
             out.append(MutantResult(m.kind, m.description, m.text, "invalid", "error", compiled.error.message))
             continue
-        if equivalent(checker, original, checker.sym.evaluate(compiled.eqns, compiled.target)):
+        same = equivalent(checker, original, checker.sym.evaluate(compiled.eqns, compiled.target))
+        if same == "identical":
             out.append(MutantResult(m.kind, m.description, m.text, "equivalent", "", "equal to the claim for all inputs"))
             continue
         r = checker.check(compiled)
         outcome = "found-wrong" if r.verdict == "wrong" else ("invalid" if r.verdict == "error" else "slipped")
-        out.append(MutantResult(m.kind, m.description, m.text, outcome, r.verdict, r.message))
+        note = "equal to the claim on the declared domain of the inputs" if same == "domain" else ""
+        out.append(MutantResult(m.kind, m.description, m.text, outcome, r.verdict, r.message, on_domain=bool(note),
+                                note=note))
     return ClaimAudit(**head, audited=True, mutants=tuple(out))
 
 
-def equivalent(checker, a, b) -> bool:
-    """Whether two claim values are equal as expressions in the inputs, with no domain assumption used."""
+def equivalent(checker, a, b) -> str:
+    """How two claim values are equal as expressions in the inputs: "identical" with no assumption,
+    "domain" only on the declared domains (S.T for a symmetric S, sqrt(x**2) for a positive x), or ""."""
     import numpy as np
     import sympy as sp
 
     a, b = np.asarray(a, dtype=object), np.asarray(b, dtype=object)
     if a.shape != b.shape:
-        return False
+        return ""
     a, b = checker.sym.substitute(a), checker.sym.substitute(b)
+    swap = checker.domain_substitution()
+    how = "identical"
     for x, y in zip(a.flat, b.flat):
         d = sp.sympify(x - y)
         if d == 0:
             continue
         try:
-            if sp.count_ops(d) > 2000 or sp.expand(d) != 0:
-                return False
+            if sp.count_ops(d) > 2000:
+                return ""
+            if sp.expand(d) == 0:
+                continue
+            if swap and sp.expand(d.xreplace(swap)) == 0:
+                how = "domain"
+                continue
         except (TypeError, ValueError, RecursionError):
-            return False
-    return True
+            pass
+        return ""
+    return how
 
 
 # --- the command ------------------------------------------------------------------------------
@@ -289,7 +303,8 @@ def render_text(results) -> str:
         lines.append(f"{label:<6}{r.file}  ({audited} claim{'s' * (audited != 1)} audited, {tried} mutants, "
                      f"{tried - len(slipped)} found wrong)")
         for c, m in slipped:
-            lines.append(f"    slips through: {c.name}: {m.kind} ({m.description}): {m.text}  → {m.verdict}")
+            why = f"  ({m.note})" if m.note else ""
+            lines.append(f"    slips through: {c.name}: {m.kind} ({m.description}): {m.text}  → {m.verdict}{why}")
     s = _counts(results)
     lines.append(f"{s['files']} file{'s' * (s['files'] != 1)}, {s['claims_audited']} claims audited, "
                  f"{s['mutants']} mutants tried, {s['found_wrong']} found wrong, {s['slipped']} slipped through "
