@@ -1,0 +1,62 @@
+"""Cold start (issue 8): the commands that do no maths import neither sympy nor numpy.
+
+Each command runs in a fresh interpreter, as a user's shell would run it; an exit hook
+reports which heavy modules got imported. bench/cold_start.py times the same commands.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("sympy", "numpy", "mpmath")
+
+PROBE = """
+import atexit, json, sys
+atexit.register(lambda: sys.stderr.write("\\nMODULES " + json.dumps(sorted(
+    m for m in {heavy!r} if m in sys.modules)) + "\\n"))
+{pre}
+sys.argv = ["derivcheck", *{args!r}]
+from derivcheck.cli import main
+main()
+"""
+
+
+def imported(args: list, pre: str = "") -> tuple:
+    """(exit code, stdout, the heavy modules the command imported) in a fresh interpreter."""
+    done = subprocess.run([sys.executable, "-c", PROBE.format(heavy=HEAVY, args=args, pre=pre)],
+                          capture_output=True, text=True, timeout=60)
+    line = next(l for l in done.stderr.splitlines() if l.startswith("MODULES "))
+    return done.returncode, done.stdout, json.loads(line[len("MODULES "):])
+
+
+@pytest.mark.parametrize("args", [["--help"], ["-h"], ["--version"], ["schema"], ["solve", "--help"],
+                                  ["check", "--help"], ["steps", "--help"]])
+def test_commands_without_maths_import_no_sympy_or_numpy(args):
+    code, out, modules = imported(args)
+    assert code == 0
+    assert out.strip()
+    assert modules == [], f"`derivcheck {' '.join(args)}` imported {modules}"
+
+
+def test_schema_is_still_the_schema():
+    code, out, modules = imported(["schema"])
+    schema = json.loads(out)
+    assert code == 0 and modules == []
+    assert "properties" in schema and "claims" in schema["properties"]
+
+
+def test_version_prints_the_version():
+    from derivcheck import __version__
+
+    code, out, _ = imported(["--version"])
+    assert code == 0 and __version__ in out
+
+
+def test_the_probe_sees_an_import():
+    """The probe itself works: a module imported before the command is reported."""
+    code, _, modules = imported(["--help"], pre="import numpy")
+    assert code == 0 and modules == ["numpy"]
