@@ -120,14 +120,11 @@ def structure(expr):
         return ("call", expr.fn, expr.prime, expr.axis, tuple(structure(a) for a in expr.args))
     if isinstance(expr, Index):
         return ("index", expr.base, tuple(structure(i) for i in expr.indices))
-    if isinstance(expr, Bin):
+    if isinstance(expr, Bin):  # a left-leaning chain stays flat: comparing deep tuples would recurse
         spine = [expr]
         while isinstance(spine[-1].left, Bin):
             spine.append(spine[-1].left)
-        out = structure(spine[-1].left)
-        for b in reversed(spine):
-            out = ("bin", b.op, out, structure(b.right))
-        return out
+        return ("bin", structure(spine[-1].left), tuple((b.op, structure(b.right)) for b in reversed(spine)))
     raise TypeError(f"not an expression: {expr!r}")
 
 
@@ -242,13 +239,13 @@ def mutants(text: str, *, shapes: dict | None = None, entries: bool = False, ndi
     for node, path in list(_sites(tree)):
         shown = unparse(node)
         if isinstance(node, Transpose):
-            add("drop-transpose", f"{shown} → {unparse(node.operand)}", _replace_at(tree, path, node.operand))
             inner = node.operand
+            if isinstance(inner, Call) and inner.fn == "inv":  # X⁻ᵀ → X⁻¹
+                add("inverse-transpose", f"{shown} → {unparse(inner)}", _replace_at(tree, path, inner))
+            add("drop-transpose", f"{shown} → {unparse(inner)}", _replace_at(tree, path, inner))
             if isinstance(inner, Bin) and inner.op == "@":  # (AB)ᵀ → AᵀBᵀ: distributed without swapping
                 new = Bin("@", Transpose(inner.left, 0), Transpose(inner.right, 0), 0)
                 add("transpose-product", f"{shown} → {unparse(new)}", _replace_at(tree, path, new))
-            if isinstance(inner, Call) and inner.fn == "inv":  # X⁻ᵀ → X⁻¹
-                add("inverse-transpose", f"{shown} → {unparse(inner)}", _replace_at(tree, path, inner))
         if isinstance(node, Name) and not entries and not isinstance(_parent(tree, path), Transpose):
             s = shape(node.id)
             if s is not None and len(s) == 2 and s[0] == s[1] and s[0] > 1:
