@@ -84,12 +84,21 @@ def generate(folder: str, n: int, seed: int = 0) -> list:
     return sorted(paths)
 
 
+CPU = {}  # the last run's CPU seconds (user + system, the command and its workers)
+
+
 def run(*args) -> tuple[float, int, str]:
+    import resource
+
     env = dict(os.environ, NO_COLOR="1", PYTHONIOENCODING="utf-8")
     command = [sys.executable, "-m", "derivcheck", "check", *args]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(command, capture_output=True, text=True, env=env)
-    return time.perf_counter() - start, proc.returncode, proc.stdout
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU["last"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, proc.returncode, proc.stdout
 
 
 def status_files(out: str) -> list:
@@ -108,7 +117,8 @@ def main() -> int:
     try:
         files = generate(folder, args.files)
         print(f"{len(files)} problem files ({3 * len(files) + len(files) // 10} claims) in {folder}")
-        print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+        print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
+              f"load average {os.getloadavg()[0]:.2f} (other work competes for the CPUs when it is high)")
         timings = {}
         outputs = {}
         stable = True
@@ -117,7 +127,8 @@ def main() -> int:
                 wall, code, out = run(folder, "--jobs", str(jobs))
                 stable &= outputs.setdefault(jobs, out) == out
                 timings[jobs] = min(timings.get(jobs, wall), wall)
-                print(f"  --jobs {jobs}: {wall:6.2f} s wall, exit {code}")
+                print(f"  --jobs {jobs}: {wall:6.2f} s wall, {CPU['last']:6.2f} s CPU "
+                      f"(CPU/wall {CPU['last'] / wall:4.2f}), exit {code}")
         for jobs in (1, 2):
             wall = timings[jobs]
             print(f"--jobs {jobs}: best {wall:6.2f} s wall, {len(files) / wall:6.1f} files/s, "
