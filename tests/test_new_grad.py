@@ -145,3 +145,9 @@ def test_grad_error_caret_points_into_the_argument():
     lines = err.splitlines()
     assert lines[1] == "  x**2*foo(y)"
     assert lines[2].index("^") == lines[1].index("foo")
+
+
+def test_grad_with_a_declared_function():
+    code, out, _ = cli("grad", "g(x**2)", "--wrt", "x", "--function", "g", "--claim", "2*x*g'(x**2)")
+    assert code == 0 and "proved" in out
+    assert cli("grad", "g(x**2)", "--wrt", "x", "--function", "g", "--claim", "g'(x**2)")[0] == 1
