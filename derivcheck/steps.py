@@ -64,21 +64,40 @@ def derive(checker, f: str, v: str) -> Derivation:
             if parent in members:
                 local = sym.local_jacobian(child, parent)
                 substituted = sym.substitute(local)
-                partials.append((child, parent, show(local), show(substituted)))
+                partials.append((child, parent, show(local), _brief(show(substituted))))
                 partials_tex.append((child, parent, tex(local), tex(substituted)))
     truth = sym.derivative(f, v)
     result = sym.substitute(truth)
-    simplified = np.vectorize(lambda e: sp.expand(e) if sp.sympify(e).is_polynomial() else sp.simplify(e),
-                              otypes=[object])(result) if result.size <= 64 else result
+    simplified = np.vectorize(_simplified, otypes=[object])(result) if result.size <= 64 else result
     rules = _rules(sym, f, nodes, v, tex)
     table, point = _table(checker, f, v, nodes)
-    return Derivation(f, v, tuple(partials), _path_sum(sym, f, v, nodes), show(truth), show(simplified),
+    return Derivation(f, v, tuple(partials), _path_sum(sym, f, v, nodes), show(truth), _brief(show(simplified)),
                       tuple((n, text) for n, text, _ in rules), table, point,
                       partials_latex=tuple(partials_tex),
                       path_sum_latex=_path_sum(sym, f, v, nodes, d=tex.partial, dot=" ", left="\\left(",
                                                right="\\right)"),
                       result_nodes_latex=tex(truth), result_latex=tex(simplified),
                       rules_latex=tuple((n, latex) for n, _, latex in rules), names_latex=dict(tex.names))
+
+
+LONG = 400
+SIMPLIFY_OPS = 60
+
+
+def _brief(text: str) -> str:
+    """Fully substituted tensors are long; past LONG characters the node-name form says enough."""
+    return text if len(text) <= LONG else text[:LONG] + " … (truncated)"
+
+
+def _simplified(e):
+    """Expanded polynomials as on a solution sheet; simplify only small entries (it can take minutes),
+    and never sign/Abs (simplify turns them into Piecewise)."""
+    e = sp.sympify(e)
+    if e.is_polynomial():
+        return sp.expand(e)
+    if e.has(sp.Abs, sp.sign) or sp.count_ops(e) > SIMPLIFY_OPS:
+        return e
+    return sp.simplify(e)
 
 
 class Tex:
