@@ -290,9 +290,6 @@ def test_engine_gradient_of_random_expressions_matches_finite_differences(expr, 
     assert abs(gy - fy) <= 1e-5 * max(abs(fy), scale), (text, gy, fy)
 
 
-@pytest.mark.xfail(reason="BUG: pow VJP drops the exponent's adjoint when a variable exponent has an "
-                          "integer value (fixed `points:` or `value:`), so a correct claim is `inconsistent`",
-                   strict=True)
 def test_variable_exponent_at_an_integer_value():
     model = model_of("""
         inputs: {x: {domain: positive}, y: {}}
