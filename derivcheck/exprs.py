@@ -39,10 +39,12 @@ MAX_LITERAL_EXPONENT = 400
 def name_problem(name: str) -> str | None:
     """Why `name` cannot name an input, node, dim, function or index (None if it can)."""
     if not isinstance(name, str) or not NAME_RE.match(name):
+        shown = repr(name if len(str(name)) <= 40 else str(name)[:37] + "...")
         bad = next((c for c in str(name) if ord(c) > 127), None)
         if bad is not None:
-            return f"name {name!r} contains the non-ASCII character {unicodedata.name(bad, hex(ord(bad)))}; names are ASCII identifiers"
-        return f"{name!r} is not a valid name (letters, digits and _, starting with a letter)"
+            return (f"name {shown} contains the non-ASCII character {unicodedata.name(bad, hex(ord(bad)))} "
+                    f"(U+{ord(bad):04X}); names are ASCII identifiers")
+        return f"{shown} is not a valid name (letters, digits and _, starting with a letter)"
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
         return f"{name!r} is a Python keyword and cannot be a name"
     if name in RESERVED:

@@ -101,7 +101,7 @@ def load(data: bytes | str) -> Node:
         text = _decode(data)
         events = yaml.parse(text, Loader=_LOADER)
         try:
-            return _build(events)
+            return _build(events, text)
         finally:
             events.close()
     except YamlError:
@@ -131,8 +131,30 @@ def _show(text: str) -> str:
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
-def _build(events) -> Node:
+_CUT = re.compile(r"[ \t]+#[ \t]*(\*\*|[-+*/^@)])")
+_FORMULA = re.compile(r"[-+*/^@()]")
+
+
+def _check_cut(lines: list, ev, node: Scalar) -> None:
+    """`is: 2*x # + 1`: YAML reads ' #' as a comment and silently keeps `2*x`. A comment that
+    goes on like a formula (an operator right after '#', after a value that is a formula) is
+    refused: the value was cut short."""
+    if not _FORMULA.search(node.text):
+        return
+    end = ev.end_mark
+    if end.line >= len(lines):
+        return
+    rest = lines[end.line][end.column:]
+    m = _CUT.match(rest)
+    if m:
+        col = end.column + rest.index("#") + 1
+        raise YamlError(f"'#' after {_show(node.text)} starts a YAML comment, so '{rest.strip()[:30]}' is not part of "
+                        "the value; quote the whole value (\"...\") if the '#' belongs to it", end.line + 1, col)
+
+
+def _build(events, text: str = "") -> Node:
     """Fold events into nodes with an explicit stack: no Python recursion, depth checked as we go."""
+    lines = _BREAK.split(text)
     stack: list[list] = []  # frames: [cls, line, col, items, pending key or None, {key text: line}]
     root = None
     documents = 0
@@ -162,6 +184,8 @@ def _build(events) -> Node:
             if ev.tag is not None:
                 raise _at(ev, f"tags are not allowed ({_tag(ev.tag)}); write plain values")
             node = Scalar(ev.value, not ev.style, ev.start_mark.line + 1, ev.start_mark.column + 1)
+            if node.plain and stack and (stack[-1][0] is Seq or stack[-1][4] is not None):
+                _check_cut(lines, ev, node)
         elif isinstance(ev, yaml.CollectionEndEvent):
             cls, line, col, items, _, _ = stack.pop()
             node = cls(tuple(items), line, col)
