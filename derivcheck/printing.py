@@ -1,13 +1,45 @@
-"""Sympy values as short text, the way a solution sheet writes them."""
+"""Sympy values as short text, the way a solution sheet writes them (f'(x), not Derivative(...))."""
 
 from __future__ import annotations
 
 import numpy as np
 import sympy as sp
+from sympy.core.function import AppliedUndef
+from sympy.printing.str import StrPrinter
+
+
+def _prime_form(derivative):
+    """(f, order, argument) when `derivative` is d^n f(u)/du^n of a declared function, else None."""
+    inner = derivative.expr
+    if isinstance(inner, AppliedUndef) and len(inner.args) == 1:
+        counts = derivative.variable_count
+        if len(counts) == 1 and counts[0][0] == inner.args[0]:
+            return inner.func.__name__, int(counts[0][1]), inner.args[0]
+    return None
+
+
+class SheetPrinter(StrPrinter):
+    def _print_Derivative(self, expr):
+        form = _prime_form(expr)
+        if form is None:
+            return super()._print_Derivative(expr)
+        name, order, arg = form
+        return f"{name}{chr(39) * order}({self._print(arg)})"
+
+    def _print_Subs(self, expr):
+        inner, variables, points = expr.args
+        if isinstance(inner, sp.Derivative) and len(variables) == 1:
+            form = _prime_form(inner)
+            if form is not None and form[2] == variables[0]:
+                return f"{form[0]}{chr(39) * form[1]}({self._print(points[0])})"
+        return super()._print_Subs(expr)
+
+
+_PRINTER = SheetPrinter({"order": "grlex"})
 
 
 def show_expr(expr) -> str:
-    return sp.sstr(sp.sympify(expr), order="grlex")
+    return _PRINTER.doprint(sp.sympify(expr))
 
 
 def show(array) -> str:
