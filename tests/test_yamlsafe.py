@@ -205,12 +205,22 @@ def test_depth_block_style():
                                              ("a:\n" + "- " * 100_000 + "x\n", 2, 127)])
 def test_very_deep_input_fails_fast_without_recursion(data, line, col):
     start = time.perf_counter()
-    assert_err(data, line, col, "deeper than 64 levels")
+    assert_deep_err(data, line, col, "deeper than 64 levels")
     assert time.perf_counter() - start < 2.0
 
 
 def test_deep_top_level_list_fails_at_once():
-    assert_err("[" * 100_000, 1, 1, "a problem file is a mapping of keys")
+    assert_deep_err("[" * 100_000, 1, 1, "a problem file is a mapping of keys")
+
+
+def assert_deep_err(data, line, col, part):
+    """Our located error, or (PyYAML ≥ 6.0.4's C parser stops first) PyYAML's own, still located."""
+    e = err(data)
+    if "maximum nesting depth" in e.message:
+        assert e.line >= 1 and e.col >= 1, e.message
+        return
+    assert (e.line, e.col) == (line, col), e.message
+    assert part in e.message, e.message
 
 
 # --- PyYAML's own errors
