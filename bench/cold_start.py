@@ -40,6 +40,11 @@ ENV = dict(os.environ, NO_COLOR="1")
 
 
 def derivcheck_cmd() -> list:
+    """The console script pip installed next to this interpreter (not a pyenv/asdf shim, which
+    adds a shell and tens of ms of its own), else `python -m derivcheck`."""
+    exe = os.path.join(os.path.dirname(PY), "derivcheck")
+    if os.access(exe, os.X_OK):
+        return [exe]
     exe = shutil.which("derivcheck")
     return [exe] if exe else [PY, "-m", "derivcheck"]
 
@@ -50,6 +55,7 @@ def commands() -> dict:
         "python -c pass": [PY, "-c", "pass"],
         "python -c 'import click'": [PY, "-c", "import click"],
         "derivcheck --help": dc + ["--help"],
+        "python -m derivcheck --help": [PY, "-m", "derivcheck", "--help"],
         "derivcheck --version": dc + ["--version"],
         "derivcheck schema": dc + ["schema"],
         "python -c 'import sympy, numpy'": [PY, "-c", "import sympy, numpy"],

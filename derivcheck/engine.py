@@ -103,14 +103,11 @@ class Engine:
     def array(self, value) -> np.ndarray:
         return np.asarray(value, dtype=self.dtype)
 
-    def _is_float_array(self, value) -> bool:
-        """Already what `array` would make of it (the check is cheaper than the call)."""
-        return type(value) is np.ndarray and value.dtype is FLOAT and self.dtype is float
-
     # --- forward ----------------------------------------------------------------
     def forward(self, env: dict) -> dict:
         floats = self._floats(env)
-        values = self._forward(env, floats)
+        with np.errstate(all="ignore"):
+            values = self._forward(env, floats)
         tape = self.tape
         out = dict(env)
         for name, value in zip(tape.names[len(tape.inputs):], values[len(tape.inputs):]):
@@ -119,29 +116,32 @@ class Engine:
 
     def _floats(self, env: dict) -> bool:
         """Whether to run on Python floats: every value a scalar, every op with a float rule."""
-        return self.dtype is float and self.tape.scalar and all(np.ndim(env[n]) == 0 for n in self.tape.inputs)
+        if self.dtype is not float or not self.tape.scalar:
+            return False
+        return all((v.ndim if type(v) is np.ndarray else np.ndim(v)) == 0 for v in (env[n] for n in self.tape.inputs))
 
     def _forward(self, env: dict, floats: bool) -> list:
-        """The value of every slot: floats on the float path, arrays otherwise."""
+        """The value of every slot: floats on the float path, arrays otherwise (callers set np.errstate)."""
         tape = self.tape
         values = [float(env[n]) if floats else env[n] for n in tape.inputs] + [None] * len(self.eqns)
         for i in tape.consts:
             values[tape.outs[i]] = self._const(self.eqns[i], floats)
-        with np.errstate(all="ignore"):
-            if floats:
-                for i, out, args, rule, eqn in tape.steps:
-                    try:
-                        values[out] = rule[0](*[values[a] for a in args])
-                    except (ArithmeticError, ValueError, TypeError):  # log 0, 1/0, fn: numpy's row decides
-                        values[out] = self._float_forward(i, [values[a] for a in args])
-                return values
+        if floats:
             for i, out, args, rule, eqn in tape.steps:
-                row = tape.rows[i]
-                if row is not None:
-                    value = row.forward(eqn.params, *[values[a] for a in args])
-                    values[out] = value if self._is_float_array(value) else self.array(value)
-                else:  # declared functions and grad/hess ops (which need the whole environment)
-                    values[out] = self.apply(eqn, {**env, **{n: v for n, v in zip(tape.names, values) if v is not None}})
+                try:
+                    values[out] = rule[0](*[values[a] for a in args])
+                except (ArithmeticError, ValueError, TypeError):  # log 0, 1/0, fn: numpy's row decides
+                    values[out] = self._float_forward(i, [values[a] for a in args])
+            return values
+        fast = self.dtype is float
+        rows = tape.rows
+        for i, out, args, rule, eqn in tape.steps:
+            row = rows[i]
+            if row is not None:
+                value = row.forward(eqn.params, *[values[a] for a in args])
+                values[out] = value if fast and type(value) is np.ndarray and value.dtype is FLOAT else self.array(value)
+            else:  # declared functions and grad/hess ops (which need the whole environment)
+                values[out] = self.apply(eqn, {**env, **{n: v for n, v in zip(tape.names, values) if v is not None}})
         return values
 
     def _float_forward(self, i: int, args: list) -> float:
@@ -177,7 +177,8 @@ class Engine:
     def backward(self, env: dict, seeds: dict, stop: str | None = None) -> dict:
         """Adjoints of every variable given adjoints `seeds` of some; does not pass through `stop`."""
         floats = self._floats(env)
-        return self._backward(self._values(env, floats), floats, seeds, stop, None)
+        with np.errstate(all="ignore"):
+            return self._backward(self._values(env, floats), floats, seeds, stop, None)
 
     def _values(self, env: dict, floats: bool) -> list:
         """The slots' values, taken from an environment that `forward` returned."""
@@ -188,7 +189,8 @@ class Engine:
         return values
 
     def _backward(self, values: list, floats: bool, seeds: dict, stop: str | None, wanted: frozenset | None) -> dict:
-        """Adjoints as arrays; with `wanted`, only theirs, visiting only the equations between them and the seeds."""
+        """Adjoints as arrays; with `wanted`, only theirs, visiting only the equations between them and
+        the seeds (callers set np.errstate)."""
         tape = self.tape
         adjoints: list = [None] * len(tape.names)
         out = {}
@@ -201,8 +203,7 @@ class Engine:
         steps = [step for f in seeds if f in tape.slot for step in tape.active(f, wanted, stop)]
         if len(seeds) > 1:  # several seeds: each equation once, in reverse order
             steps = sorted({step[0]: step for step in steps}.values(), key=lambda step: -step[0])
-        with np.errstate(all="ignore"):
-            (self._reverse_floats if floats else self._reverse_arrays)(steps, values, adjoints)
+        (self._reverse_floats if floats else self._reverse_arrays)(steps, values, adjoints)
         for name in tape.slot if wanted is None else [n for n in wanted if n in tape.slot]:
             adjoint = adjoints[tape.slot[name]]
             if adjoint is not None:
@@ -210,7 +211,7 @@ class Engine:
         return out
 
     def _reverse_arrays(self, steps: list, values: list, adjoints: list) -> None:
-        rows = self.tape.rows
+        rows, fast = self.tape.rows, self.dtype is float
         for i, out, args, wants in steps:
             g = adjoints[out]
             if g is None:
@@ -224,7 +225,7 @@ class Engine:
                          else self.vjp(eqn, g, {**dict(zip(eqn.args, arrays)), eqn.out: values[out]}))
                 contributions = [(a, every[k]) for k, a in wants]
             for a, c in contributions:
-                if not self._is_float_array(c):
+                if not (fast and type(c) is np.ndarray and c.dtype is FLOAT):
                     c = self.array(c)
                 shape = values[a].shape if type(values[a]) is np.ndarray else np.shape(values[a])
                 if c.shape != shape:
@@ -256,8 +257,9 @@ class Engine:
         visits only the equations between `wrt` and f (what a training step needs)."""
         tape = self.tape
         floats = self._floats(env)
-        values = self._forward(env, floats)
-        adjoints = self._backward(values, floats, {f: 1.0}, None, frozenset(wrt))
+        with np.errstate(all="ignore"):
+            values = self._forward(env, floats)
+            adjoints = self._backward(values, floats, {f: 1.0}, None, frozenset(wrt))
         for v in wrt:
             if v not in adjoints:
                 adjoints[v] = np.zeros(np.shape(values[tape.slot[v]] if v in tape.slot else env[v]))
@@ -272,7 +274,8 @@ class Engine:
         for index in np.ndindex(*fshape):
             seed = np.zeros(fshape)
             seed[index] = 1.0
-            adj = self._backward(values, floats, {f: seed}, v, frozenset([v]))
+            with np.errstate(all="ignore"):
+                adj = self._backward(values, floats, {f: seed}, v, frozenset([v]))
             out[index] = adj.get(v, np.zeros(vshape))
         return out
 

@@ -230,6 +230,8 @@ def _binary(name, shape, forward, vjp, symbolic, rule):
 
 
 def _pow_vjp_a(g, out, a, b):
+    if b.ndim == 0 and b.dtype != object and b == 2:  # a square, as in every sse loss: the same bits, 3 ops fewer
+        return unbroadcast(g * b * a, a.shape)
     with np.errstate(all="ignore"):
         return unbroadcast(g * b * np.power(a, b - 1), a.shape)
 
