@@ -20,6 +20,8 @@ FIT = 1e-9
 
 
 def _fits(a: np.ndarray, b: np.ndarray) -> bool:
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return False
     scale = max(float(np.max(np.abs(a), initial=0)), float(np.max(np.abs(b), initial=0)), 1e-300)
     return bool(np.all(np.abs(a - b) <= FIT * scale))
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from derivcheck.symbolic import entry_symbols
 
 TRANSLATE = {
     "add": lambda a, b: a + b,

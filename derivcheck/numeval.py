@@ -26,7 +26,8 @@ FUNCTIONS = {
     sp.exp: mpmath.exp, sp.log: mpmath.log, sp.sin: mpmath.sin, sp.cos: mpmath.cos, sp.tan: mpmath.tan,
     sp.tanh: mpmath.tanh, sp.Abs: abs, sp.sign: _sign, sp.Heaviside: _heaviside, sp.sinh: mpmath.sinh,
     sp.cosh: mpmath.cosh, sp.sec: mpmath.sec, sp.csc: mpmath.csc, sp.cot: mpmath.cot, sp.atan: mpmath.atan,
-    sp.asin: mpmath.asin, sp.acos: mpmath.acos, sp.re: mpmath.re, sp.im: mpmath.im,
+    sp.asin: mpmath.asin, sp.acos: mpmath.acos, sp.re: mpmath.re, sp.im: mpmath.im, sp.atan2: mpmath.atan2,
+    sp.arg: mpmath.arg,
 }
 
 
@@ -132,6 +133,26 @@ def _run(kind, payload, a):
     if kind == "i":
         return mpmath.mpc(0, 1)
     return mpmath.nan
+
+
+class TermScale:
+    """Σ|term| of each expression's top-level terms: the scale that cancellation is judged against.
+
+    Terms are evaluated as they are and their absolute values taken numerically (sympy's Abs
+    of a term can turn into atan2 and friends for roots of real symbols)."""
+
+    def __init__(self, symbols: list, expressions: list):
+        terms, self.groups = [], []
+        for e in expressions:
+            parts = sp.Add.make_args(sp.sympify(e))
+            self.groups.append((len(terms), len(terms) + len(parts)))
+            terms.extend(parts)
+        self.compiled = Compiled(symbols, terms)
+
+    def __call__(self, values: list, dps: int) -> list:
+        results = self.compiled(values, dps)
+        with mpmath.workdps(dps):
+            return [mpmath.fsum(abs(x) for x in results[a:b]) for a, b in self.groups]
 
 
 def finite_real(value) -> bool:

@@ -34,15 +34,20 @@ def _is_zero(d) -> bool | None:
         numerator = sp.numer(sp.cancel(d))
         for s in units:
             numerator = sp.rem(sp.expand(numerator), s**2 - 1, s)
-        return sp.expand(numerator) == 0
-    if not d.atoms(sp.Function) and not any(p.exp.is_Rational is False for p in d.atoms(sp.Pow)):
-        return sp.cancel(d) == 0  # a rational function: cancel is a decision procedure
+        return True if sp.expand(numerator) == 0 else None  # not every sign pattern occurs: no disproof
+    if is_rational_function(d):
+        return sp.cancel(d) == 0  # cancel is a decision procedure for rational functions
     ops = sp.count_ops(d)
     if ops < SMALL and sp.expand(d) == 0:
         return True
-    if ops < 4 * SMALL:
-        return sp.simplify(d) == 0
+    if ops < 4 * SMALL and sp.simplify(d) == 0:
+        return True
     return None
+
+
+def is_rational_function(d) -> bool:
+    return not d.atoms(sp.Function) and not any(p.exp.is_Rational is False for p in d.atoms(sp.Pow)) \
+        and not d.has(sp.pi, sp.E)
 
 
 CANONICAL = sp.Symbol("_t", real=True)
@@ -81,7 +86,8 @@ def _signs_as_symbols(d):
 
 
 def prove_zero(differences: list, seconds: float) -> str:
-    """'proved' when every difference simplifies to 0, 'timeout' or 'no' otherwise."""
+    """'proved' when every difference simplifies to 0; 'disproved' when a decision procedure
+    (cancel, for rational functions) shows one is not identically 0; else 'timeout' or 'no'."""
     use_alarm = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
     previous = signal.signal(signal.SIGALRM, _alarm) if use_alarm else None
     deadline = time.monotonic() + seconds
@@ -93,7 +99,10 @@ def prove_zero(differences: list, seconds: float) -> str:
             if use_alarm:
                 signal.setitimer(signal.ITIMER_REAL, remaining)
             try:
-                if not _is_zero(canonical_subs(sp.sympify(d))):
+                zero = _is_zero(canonical_subs(sp.sympify(d)))
+                if zero is False:
+                    return "disproved"
+                if zero is None:
                     return "no"
             except ProofTimeout:
                 return "timeout"

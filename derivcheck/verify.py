@@ -18,7 +18,7 @@ import sympy as sp
 from derivcheck import sampling, smooth
 from derivcheck.diagnose import diagnose, shape_diagnosis
 from derivcheck.engine import Engine
-from derivcheck.numeval import Compiled, finite_real, flat, real
+from derivcheck.numeval import Compiled, TermScale, finite_real, flat, real
 from derivcheck.ops import fmt_shape
 from derivcheck.proof import prove_zero
 from derivcheck.results import ClaimResult, Counterexample
@@ -121,8 +121,7 @@ class Checker:
     def _compile(self, array: np.ndarray, j: int):
         entries = [self.concrete(e, j) for e in flat(array)]
         free = sorted(set().union(*(e.free_symbols for e in entries)), key=str) if entries else []
-        scale = [sum((sp.Abs(t) for t in sp.Add.make_args(e)), sp.Integer(0)) for e in entries]
-        return free, Compiled(free, entries), Compiled(free, scale)
+        return free, Compiled(free, entries), TermScale(free, entries)
 
     # --- engine --------------------------------------------------------------
     def engine_env(self, point: dict, j: int):
@@ -281,10 +280,15 @@ class Checker:
                                diagnosis=diagnosis, details=details)
         details = self.closed_form(claim, rows)
         outcome = self.prove(truth, value)
+        tolerant = any(t is not None for t in (spec.rtol, spec.atol, self.settings.rtol, self.settings.atol))
+        if outcome == "disproved" and not tolerant:
+            return self.disproved(claim, base, truth, value, rows)
         verdict = "proved" if outcome == "proved" else "verified"
         message = "claim − truth simplifies to 0" if verdict == "proved" else (
-            f"equal at {len(rows)} sample points; "
-            + ("no symbolic proof within the time limit" if outcome == "timeout" else "sympy found no proof"))
+            f"equal at {len(rows)} sample points; " + {
+                "timeout": "no symbolic proof within the time limit",
+                "disproved": "claim − truth is not exactly 0, but within the tolerance you set"}.get(
+                outcome, "sympy found no proof"))
         if spec.expect_fails:
             message += "; but the claim is marked `expect: fails` and it holds"
         return ClaimResult(**base, verdict=verdict, passed=not spec.expect_fails, message=message, max_rel_error=0.0,
@@ -315,16 +319,47 @@ class Checker:
         scale = [real(x) for x in tscale([values[x] for x in tfree], 60)]
         return any(not _close(s[k], c[k], rtol, atol, scale[k]) for k in range(len(s)))
 
-    def prove(self, truth: np.ndarray, value: np.ndarray) -> str:
+    def differences(self, truth: np.ndarray, value: np.ndarray) -> list:
+        """claim − truth per entry, in the inputs, with symmetric domains and fixed values applied."""
         full_truth = self.sym.substitute(truth)
         full_value = self.sym.substitute(value)
         swap = self.domain_substitution()
-        differences = [sp.sympify(c - t).xreplace(swap) for c, t in zip(full_value.flat, full_truth.flat)]
-        return prove_zero(differences, max(1.0, self.timeout / 2))
+        return [sp.sympify(c - t).xreplace(swap) for c, t in zip(full_value.flat, full_truth.flat)]
+
+    def prove(self, truth: np.ndarray, value: np.ndarray) -> str:
+        return prove_zero(self.differences(truth, value), max(1.0, self.timeout / 2))
+
+    def disproved(self, claim, base: dict, truth, value, rows) -> ClaimResult:
+        """Equal to sampling precision, yet claim − truth is a non-zero rational function: wrong,
+        with the exact difference at a sample point where it does not vanish."""
+        differences = self.differences(truth, value)
+        for point, j, s, c, _ in rows:
+            exact = {}
+            for name in self.graph.inputs:
+                for sym_, v in zip(self.sym.symbols[name].flat, np.asarray(point[name], dtype=object).flat):
+                    exact[sym_] = sp.Rational(v.numerator, v.denominator)
+            gaps = [d.xreplace(exact) for d in differences]
+            if any(g != 0 for g in gaps):
+                worst = max(gaps, key=lambda g: abs(g))
+                shape = claim.expected
+                return ClaimResult(
+                    **base, verdict="expected-fail" if claim.spec.expect_fails else "wrong",
+                    passed=claim.spec.expect_fails, message="claim − truth is a non-zero rational function",
+                    counterexample=Counterexample(_show_point(point), _shape_list(c, shape), _shape_list(s, shape)),
+                    diagnosis="a difference too small for the sample tolerance: claim − truth simplifies to a "
+                              "non-zero expression (a tiny extra term or a rounded constant?)",
+                    details=[f"exact claim − truth at this point: {sp.sstr(sp.Float(worst, 6))}"])
+        return ClaimResult(**base, verdict="undecided", passed=False,
+                           message="claim − truth is not identically 0, yet it vanished at every sample point")
 
     def domain_substitution(self) -> dict:
-        """For symmetric inputs, the lower triangle's symbols become the upper triangle's."""
+        """For symmetric inputs, the lower triangle's symbols become the upper triangle's;
+        a fixed input's symbols become its value."""
         swap = {}
+        for spec in self.model.problem.inputs:
+            if spec.value is not None:
+                for s, v in zip(self.sym.symbols[spec.name].flat, np.asarray(spec.value, dtype=object).flat):
+                    swap[s] = sp.Rational(v.numerator, v.denominator)
         for name, domain in self.model.domains.items():
             if domain in ("symmetric", "spd"):
                 syms = self.sym.symbols[name]
@@ -351,13 +386,17 @@ def _rel_error(claimed: list, true: list) -> float:
 
 
 def _number(x):
+    """A short float for reports; values beyond float64 stay exact-ish text (JSON has no Infinity)."""
     f = float(x)
+    if not np.isfinite(f):
+        with mpmath.workdps(30):
+            return mpmath.nstr(mpmath.mpf(x), 10) if mpmath.isfinite(x) else str(x)
     return float(f"{f:.10g}")
 
 
 def _shape_list(values: list, shape: tuple):
-    array = np.array([_number(v) for v in values], dtype=float).reshape(shape)
-    return array.tolist() if shape else float(array)
+    array = np.array([_number(v) for v in values], dtype=object).reshape(shape)
+    return array.tolist() if shape else array[()]
 
 
 def _show_point(point: dict) -> dict:

@@ -177,12 +177,13 @@ def emit(results: list, fmt: str, *, quiet: bool = False, not_checked=(), elapse
     if fmt == "json":
         import json
 
-        from derivcheck.report.json_report import problem_dict
+        from derivcheck.report.json_report import finite, problem_dict
 
         total = summary(results)
         if not_checked:
             total["not_checked"] = list(not_checked)
-        click.echo(json.dumps({"problems": [problem_dict(r) for r in results], "summary": total}, indent=2))
+        document = {"problems": [problem_dict(r) for r in results], "summary": total}
+        click.echo(json.dumps(finite(document), indent=2, allow_nan=False))
     elif fmt == "junit":
         from derivcheck.report.junit import render
 
@@ -210,7 +211,7 @@ def _text(results: list, *, quiet: bool, stopped: str) -> None:
         elif r.exit_code:
             for c in r.claims:
                 if not c.passed:
-                    text.write_claim(out, c)
+                    text.write_claim(out, c, file=r.file)
     if stopped:
         out.print(stopped)
     out.print(text.summary_line(results))

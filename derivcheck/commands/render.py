@@ -52,7 +52,7 @@ def render(results, fmt: str, *, verbose: bool, per_problem_line: bool = False, 
             elif r.exit_code:
                 for c in r.claims:
                     if not c.passed:
-                        text.write_claim(out, c)
+                        text.write_claim(out, c, file=r.file)
         else:
             if r.error is not None:
                 text.write_error(err, r)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 from derivcheck.report import summary
 
@@ -48,5 +49,17 @@ def problem_dict(r) -> dict:
     return out
 
 
+def finite(value):
+    """JSON has no Infinity or NaN: such numbers become the strings "inf", "-inf", "nan"."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return value
+
+
 def render(results) -> str:
-    return json.dumps({"problems": [problem_dict(r) for r in results], "summary": summary(results)}, indent=2)
+    document = {"problems": [problem_dict(r) for r in results], "summary": summary(results)}
+    return json.dumps(finite(document), indent=2, allow_nan=False)

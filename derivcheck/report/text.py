@@ -35,7 +35,7 @@ def claim_title(c) -> str:
     return f"∂{order}{c.of}/{denominator} = {c.claim_text}"
 
 
-def write_claim(out: Console, c, verbose: bool = True) -> None:
+def write_claim(out: Console, c, verbose: bool = True, file: str = "") -> None:
     line = Text("  ")
     line.append(f"{_mark(c)} {c.verdict:<14}", style=STYLE[c.passed])
     line.append(claim_title(c))
@@ -47,10 +47,12 @@ def write_claim(out: Console, c, verbose: bool = True) -> None:
     extra = []
     if c.reading:
         extra.append(f"read as: {c.reading}")
-    if c.message and (not c.passed or c.verdict in ("verified", "approximate")):
+    if c.verdict == "error" and c.line and file:
+        extra.append(f"{file}:{c.line}:{c.col}: error: {c.message}")
+    elif c.verdict == "error" and c.line:
+        extra.append(f"at line {c.line}, column {c.col}: {c.message}")
+    elif c.message and (not c.passed or c.verdict in ("verified", "approximate")):
         extra.append(c.message)
-    if c.verdict == "error" and c.line:
-        extra.insert(0, f"at line {c.line}, column {c.col}")
     if c.truth_text and not c.passed and c.verdict not in ("error",):
         extra.append(f"true derivative: {c.truth_text}")
     ce = c.counterexample
@@ -92,7 +94,7 @@ def write_problem(out: Console, r, verbose: bool = True, first_wrong: dict | Non
         for derivation in r.steps:
             write_steps(out, derivation)
     for c in r.claims:
-        write_claim(out, c, verbose)
+        write_claim(out, c, verbose, file=r.file)
     if first_wrong:
         write_first_wrong(out, first_wrong)
 
