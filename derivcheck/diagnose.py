@@ -84,6 +84,9 @@ def diagnose(checker, claim, truth, value, rows) -> tuple[str, list]:
     paths = _path_diagnosis(checker, claim, rows, S, C)
     if paths:
         return paths, details
+    repair = _repair(checker, claim, truth, rows)
+    if repair:
+        return repair, details
     sym = _symmetrisation(checker, claim, truth, value, rows)
     if sym:
         return sym, details
@@ -169,23 +172,95 @@ def _path_diagnosis(checker, claim, rows, S, C) -> str:
 
 
 def _symmetrisation(checker, claim, truth, value, rows) -> str:
+    """Right once one square input is made symmetric: 2Ax written for (A + Aᵀ)x."""
     squares = [n for n, s in checker.graph.inputs.items() if len(s) == 2 and s[0] == s[1]
                and checker.model.domains.get(n) not in ("symmetric", "spd")]
-    if not squares:
-        return ""
-    point, j = dict(rows[0][0]), rows[0][1]
+    (tf, tfn, _), (cf, cfn, _) = checker.compile(truth, rows[0][1]), checker.compile(value, rows[0][1])
     for name in squares:
+        point, j = dict(rows[0][0]), rows[0][1]
         a = np.asarray(point[name], dtype=object)
         point[name] = (a + a.T) / 2
-    (tf, tfn, _), (cf, cfn, _) = checker.compile(truth, j), checker.compile(value, j)
-    known = checker.values_at(point, j, 30)
-    s = np.array([float(mpmath.re(x)) for x in tfn([known[x] for x in tf], 30)])
-    c = np.array([float(mpmath.re(x)) for x in cfn([known[x] for x in cf], 30)])
-    if _fits(c, s):
-        names = ", ".join(squares)
-        return (f"missing symmetrisation: the claim is right only when {names} is symmetric "
-                f"(as 2Ax is for (A + Aᵀ)x)")
+        known = checker.values_at(point, j, 30)
+        s = np.array([float(mpmath.re(x)) for x in tfn([known[x] for x in tf], 30)])
+        c = np.array([float(mpmath.re(x)) for x in cfn([known[x] for x in cf], 30)])
+        if _fits(c, s):
+            return (f"missing symmetrisation: the claim is right only when {name} is symmetric "
+                    f"(as 2Ax is for (A + Aᵀ)x)")
     return ""
+
+
+REPAIRS = {
+    "swap-product": "a product in the wrong order",
+    "transpose-product": "a transposed product without swapping its factors ((AB)ᵀ = BᵀAᵀ)",
+    "inverse-transpose": "an inverse without its transpose (X⁻¹ for X⁻ᵀ) or the reverse",
+    "add-transpose": "a missing transpose",
+    "drop-transpose": "an extra transpose",
+    "symmetric-part": "a wrong symmetrisation",
+}
+MAX_REPAIRS = 24
+
+
+def _repair(checker, claim, truth, rows) -> str:
+    """Try the usual slips on the claim; if undoing one makes it right, name it."""
+    import dataclasses
+
+    from derivcheck.build import compile_claim
+    from derivcheck.mutate import mutants
+    from derivcheck.problem import Text
+
+    if claim.spec.kind != "is":
+        return ""
+    shapes = {n: s for n, s in checker.graph.shapes.items() if "#" not in n}
+    try:
+        candidates = [m for m in mutants(claim.spec.body.text, shapes=shapes, ndim=len(claim.expected))
+                      if m.kind in REPAIRS][:MAX_REPAIRS]
+    except Exception:  # a claim the mutator cannot read gets no repair hint
+        return ""
+    every = _all_inverses_transposed(claim.spec.body.text)
+    if every:
+        candidates.insert(0, every)
+    expected = np.array([[float(x) for x in r[2]] for r in rows[:2]])
+    for mutant in candidates:
+        body = Text(mutant.text, claim.spec.body.line, claim.spec.body.col)
+        fixed = compile_claim(dataclasses.replace(claim.spec, body=body), checker.graph, claim.of, checker.model.problem)
+        if fixed.error is not None or fixed.shape != claim.shape:
+            continue
+        value = checker.reorder(checker.sym.evaluate(fixed.eqns, fixed.target), fixed)
+        got = []
+        for point, j, *_ in rows[:2]:
+            free, fn, _ = checker.compile(value, j)
+            known = checker.values_at(point, j, 30)
+            got.append([float(mpmath.re(x)) for x in fn([known[x] for x in free], 30)])
+        if _fits(np.array(got), expected):
+            return f"{REPAIRS[mutant.kind]}: the claim holds as {mutant.text} ({mutant.description})"
+    return ""
+
+
+def _all_inverses_transposed(text: str):
+    """The claim with every X⁻¹ written X⁻ᵀ and every X⁻ᵀ written X⁻¹ (one slip, made throughout)."""
+    import dataclasses
+
+    from derivcheck import exprs
+    from derivcheck.mutate import Mutant, unparse
+
+    def flip(node):
+        if isinstance(node, exprs.Transpose) and isinstance(node.operand, exprs.Call) and node.operand.fn == "inv":
+            return dataclasses.replace(node.operand, args=tuple(flip(a) for a in node.operand.args))
+        if isinstance(node, exprs.Call) and node.fn == "inv":
+            return exprs.Transpose(dataclasses.replace(node, args=tuple(flip(a) for a in node.args)), node.pos)
+        if isinstance(node, (exprs.Neg, exprs.Transpose)):
+            return dataclasses.replace(node, operand=flip(node.operand))
+        if isinstance(node, exprs.Bin):
+            return dataclasses.replace(node, left=flip(node.left), right=flip(node.right))
+        if isinstance(node, exprs.Call):
+            return dataclasses.replace(node, args=tuple(flip(a) for a in node.args))
+        return node
+
+    tree = exprs.parse(text, claim=True)
+    flipped = flip(tree)
+    if flipped == tree:
+        return None
+    return Mutant("inverse-transpose", "every X⁻¹ ↔ X⁻ᵀ", unparse(flipped))
 
 
 def _differing_entries(S, C, shape, count: int = 3) -> list:

@@ -117,7 +117,8 @@ def write_first_wrong(out: Console, fw: dict) -> None:
         line.append(f"{mark} {label:<14}", style=STYLE[good])
         line.append(f"∂{step['of']}/∂{step['wrt']} = {step['claimed']}")
         if step["status"] == "first-wrong":
-            line.append(f"   (true: {fw['true']})")
+            true = fw["true"] if len(fw["true"]) <= 120 else fw["true"][:120] + " …"
+            line.append(f"   (true: {true})")
         out.print(line)
     out.print(Text("  " + fw["message"], style="bold"))
     for other in fw["independent"]:

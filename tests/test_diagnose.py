@@ -1,0 +1,62 @@
+"""Diagnoses of wrong tensor claims (issue 3): each names the slip a person actually made."""
+
+from __future__ import annotations
+
+import pytest
+
+from derivcheck.runner import check_source
+
+HEAD = """
+dims: {n: 2, m: 3}
+inputs:
+  A: {shape: [n, n]}
+  B: {shape: [n, n]}
+  X: {shape: [n, n], domain: invertible}
+  a: {shape: [n]}
+  b: {shape: [n]}
+  x: {shape: [n]}
+  W: {shape: [m, n]}
+nodes:
+  trace_axb: tr(A @ X @ B)
+  bilinear_inverse: a.T @ inv(X) @ b
+  log_det: logdet(X)
+  quad: x.T @ A @ x
+  y: W @ x
+  bilinear: a.T @ X @ b
+"""
+
+
+def diagnosis(of: str, wrt: str, claim: str) -> str:
+    text = HEAD + f'claims:\n  - {{of: {of}, wrt: {wrt}, is: "{claim}"}}\n'
+    result = check_source(text.encode(), "t.yaml")
+    assert result.error is None, result.error
+    c = result.claims[0]
+    assert c.verdict == "wrong", (c.verdict, c.message)
+    return c.diagnosis
+
+
+@pytest.mark.parametrize("of, wrt, claim, words", [
+    ("trace_axb", "X", "B.T @ A.T", "product in the wrong order"),
+    ("bilinear_inverse", "X", "-(inv(X) @ a @ b.T @ inv(X))", "inverse without its transpose"),
+    ("log_det", "X", "inv(X)", "transposed"),
+    ("quad", "x", "2*A @ x", "missing symmetrisation"),
+    ("quad", "x", "-(A + A.T) @ x", "opposite sign"),
+    ("quad", "x", "(A + A.T) @ x / 2", "constant factor: the claim is 1/2"),
+    ("bilinear", "X", "b @ a.T", "transposed"),
+    ("y", "x", "W.T", "other index order"),
+    ("bilinear", "X", "a @ b.T + 1e-30*ones(2) @ ones(2).T", "too small"),
+])
+def test_tensor_diagnoses(of, wrt, claim, words):
+    assert words in diagnosis(of, wrt, claim)
+
+
+def test_wrong_shape_names_both_shapes():
+    text = diagnosis("y", "x", "W.T @ W")
+    assert "wrong shape" in text and "2×2" in text and "3×2" in text
+
+
+def test_differing_entries_are_listed():
+    text = HEAD + 'claims:\n  - {of: bilinear, wrt: X, is: "a @ b.T + 0*X + eye(2)"}\n'
+    c = check_source(text.encode(), "t.yaml").claims[0]
+    assert c.verdict == "wrong"
+    assert any(line.startswith("entry [") for line in c.details)
