@@ -40,6 +40,10 @@ class Mutant:
 def number_text(value: Fraction) -> str:
     """A literal that reads back as exactly `value` (a decimal), or a parenthesised quotient."""
     if value.denominator == 1:
+        digits = str(abs(value.numerator))
+        if len(digits) > 30 and digits.endswith("0"):  # 1e109 reads back within the literal limits
+            mantissa = digits.rstrip("0")
+            return ("-" if value < 0 else "") + f"{mantissa}e{len(digits) - len(mantissa)}"
         return str(value.numerator)
     den, twos, fives = value.denominator, 0, 0
     while den % 2 == 0:

@@ -83,6 +83,7 @@ def test_unparse_long_flat_sum_does_not_recurse():
 @pytest.mark.parametrize("value, text", [
     (Fraction(1, 8), "0.125"), (Fraction(-5, 2), "-2.5"), (Fraction(7), "7"), (Fraction(1, 10**9), "0.000000001"),
     (Fraction(3, 10**40), "3e-40"), (Fraction(1, 3), "(1/3)"), (Fraction(-2, 7), "(-2/7)"),
+    (Fraction(10**109), "1e109"), (Fraction(-25 * 10**40), "-25e40"),  # found by fuzz/fuzz_exprs.py
 ])
 def test_number_text_is_exact(value, text):
     assert number_text(value) == text
