@@ -180,13 +180,18 @@ def audit_claim(checker, claim, before_each=None, kinds=None) -> ClaimAudit:
             continue
         r = checker.check(compiled)
         outcome = "found-wrong" if r.verdict == "wrong" else ("invalid" if r.verdict == "error" else "slipped")
-        note = "equal to the claim on the declared domain of the inputs" if same == "domain" else ""
+        if r.verdict == "proved":  # proved equal to the truth wherever the domains hold, as the claim is
+            same = same or "domain"
+        elif r.verdict in PASSING and not same:  # verified: give the comparison the proof's full time
+            same = equivalent(checker, original, checker.sym.evaluate(compiled.eqns, compiled.target),
+                              seconds=max(1.0, checker.timeout / 2))
+        note = "equal to the claim on the declared domain of the inputs" if same else ""
         out.append(MutantResult(m.kind, m.description, m.text, outcome, r.verdict, r.message, on_domain=bool(note),
                                 note=note))
     return ClaimAudit(**head, audited=True, mutants=tuple(out))
 
 
-def equivalent(checker, a, b) -> str:
+def equivalent(checker, a, b, seconds: float | None = None) -> str:
     """How two claim values are equal as expressions in the inputs: "identical" with no assumption,
     "domain" only on the declared domains (S.T for a symmetric S), or "" (not shown equal).
 
@@ -204,7 +209,7 @@ def equivalent(checker, a, b) -> str:
     if _differ_at_a_sample_point(checker, list(a.flat), list(b.flat)):
         return ""  # the common case, decided without a proof attempt
     differences = [sp.sympify(x - y) for x, y in zip(a.flat, b.flat)]
-    seconds = min(5.0, max(1.0, checker.timeout / 4))
+    seconds = seconds or min(5.0, max(1.0, checker.timeout / 4))
     if prove_zero(differences, seconds) == "proved":
         return "identical"
     swap = checker.domain_substitution()
