@@ -155,6 +155,13 @@ class _Slot:
             self.conn.close()
 
 
+def _sane(seconds: float) -> float:
+    """A usable time limit: a NaN, infinite or non-positive one (--timeout nan) falls back to the default."""
+    if not (seconds == seconds and 0 < seconds < float("inf")):
+        return step_limit(DEFAULT_TIMEOUT)
+    return seconds
+
+
 def _limit_result(path: str, what: str) -> ProblemResult:
     return ProblemResult(file=path, id=stem(path), internal=True,
                          error={"line": 0, "column": 0, "message": f"undecided: {what}"})
@@ -233,7 +240,7 @@ def run_all(paths: list, *, jobs: int, deadline: float, options: dict, inputs: d
                         kind, got, *payload = slot.conn.recv()
                         if kind == "phase":
                             slot.started, slot.info = time.monotonic(), payload[1]
-                            slot.limit = min(float(payload[0]), deadline)
+                            slot.limit = _sane(min(_sane(float(payload[0])), _sane(deadline)))
                         elif kind == "claim":
                             partial.setdefault(got, {})[payload[0].index] = payload[0]
                         else:
