@@ -92,8 +92,10 @@ def run(paths: list, seeds: list, *, jobs: int, timeout: float | None = None, sa
 
 
 def report(figures: dict, out=sys.stdout) -> int:
-    f = figures
-    print(f"files: {f['files']}, seeds: {f['seeds']}, claim checks: {f['claim_checks']}", file=out)
+    f = {"claim_checks": 0, "correct_rejected": 0, "mutants_tried": 0, "found_wrong": 0, "accepted": 0,
+         "not_decided": 0, "equivalent": 0, "invalid": 0, "equal_on_domain": 0, "approx_exceeded": 0,
+         "file_errors": 0, "seconds": 0.0, **figures}
+    print(f"files: {f.get('files', 0)}, seeds: {f.get('seeds', 0)}, claim checks: {f['claim_checks']}", file=out)
     print(f"mutants tried: {f['mutants_tried']}", file=out)
     print(f"  found wrong: {f['found_wrong']}", file=out)
     print(f"  accepted (must be 0): {f['accepted']}", file=out)
@@ -104,15 +106,15 @@ def report(figures: dict, out=sys.stdout) -> int:
     print(f"approximation bounds exceeded (approx: true with max_rel_error): {f['approx_exceeded']}", file=out)
     print(f"file errors: {f['file_errors']}", file=out)
     print(f"time: {f['seconds']:.1f} s", file=out)
-    for case in f["accepted_cases"]:
+    for case in f.get("accepted_cases", []):
         print(f"ACCEPTED  {case}", file=out)
-    for case in f["rejected_cases"]:
+    for case in f.get("rejected_cases", []):
         print(f"REJECTED  {case}", file=out)
-    for case in sorted(set((c[0], c[2], c[3], c[4]) for c in f["domain_cases"])):
+    for case in sorted(set((c[0], c[2], c[3], c[4]) for c in f.get("domain_cases", []))):
         print(f"ON-DOMAIN {case}", file=out)
-    for case in f["approx_cases"]:
+    for case in f.get("approx_cases", []):
         print(f"APPROX    {case}", file=out)
-    for case in f["error_cases"]:
+    for case in f.get("error_cases", []):
         print(f"NOTE      {case}", file=out)
     ok = f["accepted"] == 0 and f["correct_rejected"] == 0 and f["file_errors"] == 0
     print("OK" if ok else "FAILED", file=out)
