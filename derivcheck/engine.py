@@ -96,8 +96,9 @@ class Engine:
 
     @property
     def tape(self) -> Tape:
-        if self._tape is None:
-            self._tape = Tape(self.eqns)
+        if self._tape is None or len(self._tape.eqns) != len(self.eqns):  # rebuilt if equations were appended
+            self._tape = Tape(list(self.eqns))
+            self._consts = {}
         return self._tape
 
     def array(self, value) -> np.ndarray:
