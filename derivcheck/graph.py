@@ -298,6 +298,9 @@ def _exact(v: Fraction | None, pos: int) -> Fraction | None:
     return v
 
 
+BOUNDED = ("tanh", "sin", "cos", "sigmoid", "softmax")
+
+
 def estimate(op: str, args: list, shapes: list, params: dict, shape: tuple, pos: int) -> Size:
     """The Size of an equation's result from its arguments' Sizes; raises ExprError at a gate."""
     constant = all(a.constant for a in args)
@@ -339,7 +342,9 @@ def estimate(op: str, args: list, shapes: list, params: dict, shape: tuple, pos:
         grow = math.log10(max(_count(shapes[0]) if shapes else 1, 1))
         return _checked(Size(max((a.log10 for a in args), default=0.0) + grow,
                              max((a.degree for a in args), default=0.0), None, constant), pos)
-    # elementwise functions, declared functions, derivatives, softmax, ...: sizes pass through
+    if op in BOUNDED:  # |value| ≤ 1 whatever the argument: a fresh variable, not a bigger number
+        return Size(0.0, 1.0, None, constant)
+    # elementwise functions, declared functions, derivatives, ...: sizes pass through
     return _checked(Size(max((a.log10 for a in args), default=0.0), max((a.degree for a in args), default=0.0),
                          None, constant), pos)
 

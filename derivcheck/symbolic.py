@@ -74,6 +74,42 @@ def replace(expr, values: dict):
     return expr.xreplace(values)
 
 
+MAX_EXPANDED = 20_000
+
+
+def tree_size(expr, leaves: dict) -> int:
+    """Tree nodes of expr, where a symbol in `leaves` counts as that many; memoised per subexpression."""
+    sizes: dict = {}
+    stack = [sp.sympify(expr)]
+    while stack:
+        node = stack[-1]
+        if node in sizes:
+            stack.pop()
+            continue
+        pending = [a for a in node.args if a not in sizes]
+        if pending:
+            stack.extend(pending)
+            continue
+        stack.pop()
+        sizes[node] = leaves.get(node, 1) if not node.args else 1 + sum(sizes[a] for a in node.args)
+    return sizes[sp.sympify(expr)]
+
+
+def free_symbols(expressions) -> set:
+    """The symbols in expressions, visiting each distinct subexpression once (tree walks are exponential on DAGs)."""
+    seen, found = set(), set()
+    stack = [sp.sympify(e) for e in expressions]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        if node.is_Symbol:
+            found.add(node)
+        stack.extend(node.args)
+    return found
+
+
 ASSUMPTIONS = {"positive": {"positive": True}, "negative": {"negative": True}, "nonzero": {"nonzero": True}}
 
 
@@ -94,6 +130,7 @@ class Symbolic:
         self.parents = graph.node_parents
         self._jac: dict = {}
         self._full: dict = {}
+        self._sizes: dict | None = None
 
     # --- evaluation -------------------------------------------------------
     def _evaluate(self, eqns, into: dict, keep: set) -> None:
@@ -162,7 +199,7 @@ class Symbolic:
         """
         below = self.descendants(v)
         vshape = self.symbols[v].shape
-        free = set().union(*(e.free_symbols for e in expr.flat)) if expr.size else set()
+        free = free_symbols(expr.flat) if expr.size else set()
 
         def seed(name):
             syms = self.symbols[name]
@@ -195,30 +232,61 @@ class Symbolic:
         return np.diagonal(full.reshape(n, n)).reshape(self.symbols[v].shape).copy()
 
     # --- substitution -----------------------------------------------------
-    def node_values(self) -> dict:
-        """Every node symbol → its expression in input symbols (substituted in dependency order)."""
-        if not self._full:
-            for node in self.graph.node_names:
-                value = self.local[node]
-                for index in np.ndindex(*value.shape):
-                    self._full[self.symbols[node][index]] = replace(value[index], self._full)
+    def node_values(self, needed=None) -> dict:
+        """Node symbols → their expressions in input symbols, substituted in dependency order;
+        only the nodes that `needed` (node names, default all) depend on are computed."""
+        wanted = set(self.graph.node_names if needed is None else needed)
+        for node in reversed(self.graph.node_names):
+            if node in wanted:
+                wanted.update(p for p in self.parents[node] if p in self.local)
+        for node in self.graph.node_names:
+            if node not in wanted or self.symbols[node].flat[0] in self._full:
+                continue
+            value = self.local[node]
+            for index in np.ndindex(*value.shape):
+                self._full[self.symbols[node][index]] = replace(value[index], self._full)
         return self._full
 
+    def expanded_size(self, expr: np.ndarray) -> int:
+        """How many tree nodes expr would have written in the inputs (a DAG walk, never the tree)."""
+        if self._sizes is None:
+            self._sizes = {}
+            for node in self.graph.node_names:
+                for index in np.ndindex(*self.local[node].shape):
+                    self._sizes[self.symbols[node][index]] = tree_size(self.local[node][index], self._sizes)
+        return sum(tree_size(e, self._sizes) for e in np.asarray(expr, dtype=object).flat)
+
+    def substitutable(self, expr: np.ndarray) -> bool:
+        return self.expanded_size(expr) <= MAX_EXPANDED
+
     def substitute(self, expr: np.ndarray) -> np.ndarray:
-        """expr written in input symbols only."""
-        values = self.node_values()
+        """expr written in input symbols only; left in node symbols when that would be too large
+        (a deep DAG whose nodes are used twice grows exponentially when substituted)."""
+        if not self.substitutable(expr):
+            return expr
+        owner = {sym_: node for node in self.graph.node_names for sym_ in self.symbols[node].flat}
+        values = self.node_values({owner[s] for s in free_symbols(np.asarray(expr, dtype=object).flat) if s in owner})
         return np.vectorize(lambda e: replace(e, values), otypes=[object])(expr) if expr.ndim \
             else obj(replace(expr[()], values))
 
 
 def paths(sym: Symbolic, f: str, v: str, limit: int = 64) -> list:
-    """Every path v → … → f through the user DAG with its term (product of local Jacobians)."""
+    """Every path v → … → f through the user DAG with its term (product of local Jacobians);
+    [] when there are more than `limit` (the search only walks nodes that lead to f)."""
+    above = {f}
+    for node in reversed(sym.graph.node_names):
+        if node in above:
+            above.update(sym.parents[node])
     children: dict = {}
     for node in sym.graph.node_names:
         for parent in sym.parents[node]:
-            children.setdefault(parent, []).append(node)
-    found, stack = [], [(v, [v])]
+            if node in above:
+                children.setdefault(parent, []).append(node)
+    found, stack, visited = [], [(v, [v])], 0
     while stack and len(found) <= limit:
+        visited += 1
+        if visited > 100 * limit:
+            return []
         name, path = stack.pop()
         if name == f:
             found.append(path)
