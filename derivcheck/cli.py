@@ -14,18 +14,27 @@ import sys
 import click
 
 from derivcheck import __version__
+from derivcheck.commands import COMMANDS, load
 
-from derivcheck.commands import COMMANDS
+
+class LazyGroup(click.Group):
+    """Lists the commands from a table and imports a command's module only when it runs."""
+
+    def list_commands(self, ctx):
+        return list(COMMANDS)
+
+    def get_command(self, ctx, name):
+        return load(name) if name in COMMANDS else None
+
+    def format_commands(self, ctx, formatter):
+        with formatter.section("Commands"):
+            formatter.write_dl(list(COMMANDS.items()))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="derivcheck")
 def main_group():
     """Check claimed derivatives against sympy and an independent backprop engine."""
-
-
-for _command in COMMANDS:
-    main_group.add_command(_command)
 
 
 class Terminated(BaseException):
