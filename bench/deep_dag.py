@@ -178,15 +178,15 @@ def part1(folder: str, cap: float) -> dict:
         got = child(["--check-child", path, "--node-level"], cap)
         print(f"\nthe same check with the gates relaxed and no substitution down to the inputs (the fix asked of "
               f"verify.py, simulated in a child process): {got}")
-        print(f"\n`derivcheck check` per k with the four claims (the two above and their wrong twins; in a child "
-              f"process, size gates relaxed, killed after {cap:g} s):\n")
-        print("| k | seconds | verdicts |\n|---:|---:|---|")
-        for k in (4, 6, 8, 10, 12, 14, 16, 20, 30, 40, 60):
-            got = child(["--check-child", write_problem(k, folder)], cap)
-            if got is None:
-                print(f"| {k} | > {cap:g} | - |")
-                break
-            print(f"| {k} | {got.get('seconds', float('nan')):.2f} | {got.get('verdicts') or got}|", flush=True)
+    print(f"\nseconds in `run_file` per k with the four claims (the two above and their wrong twins), in a child "
+          f"process (graph.py's size gates relaxed), killed after {cap:g} s:\n")
+    print("| k | seconds | verdicts |\n|---:|---:|---|")
+    for k in (4, 6, 8, 10, 12, 14, 16, 20, 30, 40, 60):
+        got = child(["--check-child", write_problem(k, folder)], cap)
+        if got is None:
+            print(f"| {k} | > {cap:g} | - |")
+            break
+        print(f"| {k} | {got.get('seconds', float('nan')):.2f} | {got.get('verdicts') or got}|", flush=True)
     return report
 
 
