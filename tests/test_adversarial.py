@@ -551,6 +551,8 @@ def _verify(batch: Batch, case: Case) -> None:
     if case.exit == 2 and "error" not in p:  # bad input inside a claim: that claim is an `error` with a place
         errors = [c for c in p["claims"] if c["verdict"] == "error"]
         assert errors and all(c["line"] > 0 and c["column"] > 0 for c in errors), p["claims"]
+        where = f"{batch.path(case)}:{errors[0]['line']}:{errors[0]['column']}: error: "
+        assert where in batch.text_out + batch.text_err, (where, batch.text_out[-2000:])
 
 
 def _ids(cases):
