@@ -74,7 +74,7 @@ def replace(expr, values: dict):
     return expr.xreplace(values)
 
 
-MAX_EXPANDED = 20_000
+MAX_EXPANDED = 5_000
 
 
 def tree_size(expr, leaves: dict) -> int:
