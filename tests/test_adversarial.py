@@ -1152,3 +1152,15 @@ def test_semantic_property_token_soup_never_crashes(node_tokens, claim_tokens, w
         assert c.verdict in ("proved", "verified", "wrong", "error", "undecided", "inconsistent", "expected-fail"), c
         if c.verdict == "error":
             assert c.line > 0 and c.message
+
+
+def test_process_pool_limits_are_sane():
+    """A NaN, infinite or non-positive time limit never disables the deadline; memory stays within RAM."""
+    from derivcheck import pool
+    from derivcheck.runner import DEFAULT_TIMEOUT, step_limit
+
+    for bad in (float("nan"), float("inf"), 0.0, -3.0):
+        assert pool._sane(bad) == step_limit(DEFAULT_TIMEOUT)
+    assert pool._sane(7.5) == 7.5
+    assert step_limit(4) == 10
+    assert 1 << 30 <= pool.memory_limit(2) <= pool.MEMORY_LIMIT
