@@ -205,13 +205,7 @@ def _text(results: list, *, quiet: bool, stopped: str) -> None:
     for r in results:
         if quiet and r.exit_code == 0:
             continue
-        out.print(text.status_line(r))
-        if r.error is not None:
-            text.write_error(err, r)
-        elif r.exit_code:
-            for c in r.claims:
-                if not c.passed:
-                    text.write_claim(out, c, file=r.file)
+        text.write_status(out, err, r)
     if stopped:
         out.print(stopped)
     out.print(text.summary_line(results))

@@ -46,13 +46,7 @@ def render(results, fmt: str, *, verbose: bool, per_problem_line: bool = False, 
     err = text.console(sys.stderr)
     for r, note in zip(results, notes):
         if per_problem_line:
-            out.print(text.status_line(r))
-            if r.error is not None:
-                text.write_error(err, r)
-            elif r.exit_code:
-                for c in r.claims:
-                    if not c.passed:
-                        text.write_claim(out, c, file=r.file)
+            text.write_status(out, err, r)
         else:
             if r.error is not None:
                 text.write_error(err, r)

@@ -131,6 +131,17 @@ def write_error(out: Console, r) -> None:
     out.print(Text(f"{where}: error: {e['message']}"), style=None)
 
 
+def write_status(out: Console, err: Console, r) -> None:
+    """`check`'s view of one problem: its status line, then what failed (errors to stderr)."""
+    out.print(status_line(r))
+    if r.error is not None:
+        write_error(err, r)
+    elif r.exit_code:
+        for c in r.claims:
+            if not c.passed:
+                write_claim(out, c, file=r.file)
+
+
 def status_line(r) -> Text:
     label = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "undecided": "UNDECIDED", "internal-error": "INTERNAL"}[r.status]
     line = Text(f"{label:<9}", style=STYLE[r.status == "pass"])
