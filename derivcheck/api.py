@@ -75,19 +75,13 @@ def check(path_or_problem, seed: int | None = None, samples: int | None = None,
 
 def _check_problem(problem: Problem, *, seed, samples, timeout) -> ProblemResult:
     """As runner.check_source, from an already loaded Problem; never raises for bad input."""
-    from derivcheck.build import build
-    from derivcheck.runner import derive_all, stem
-    from derivcheck.verify import Checker
+    from derivcheck.runner import check_problem, stem
 
     try:
-        model = build(problem)
-        checker = Checker(model, seed=seed, samples=samples, timeout=timeout)
-        claims = tuple(checker.check(c) for c in model.claims)
-        derived = tuple(derive_all(checker)) if not model.claims else ()
+        return check_problem(problem, seed=seed, samples=samples, timeout=timeout)
     except LocatedError as exc:
         return ProblemResult(file=problem.path, id=problem.id or stem(problem.path),
                              error={"line": exc.line, "column": exc.col, "message": exc.message})
-    return ProblemResult(file=problem.path, id=problem.id, title=problem.title, claims=claims, derived=derived)
 
 
 def verdicts(result: ProblemResult) -> dict:

@@ -94,13 +94,21 @@ def run_file(path: str, *, seed=None, samples=None, timeout=None, data: bytes | 
 
 def check_source(data: bytes, path: str, *, seed=None, samples=None, timeout=None, with_steps=False,
                  progress: Progress | None = None, done: dict | None = None) -> ProblemResult:
-    from derivcheck.build import build
     from derivcheck.problem import load_text
+
+    return check_problem(load_text(data, path), seed=seed, samples=samples, timeout=timeout,
+                         with_steps=with_steps, progress=progress, done=done)
+
+
+def check_problem(problem, *, seed=None, samples=None, timeout=None, with_steps=False,
+                  progress: Progress | None = None, done: dict | None = None) -> ProblemResult:
+    """A loaded Problem → its ProblemResult (raises LocatedError for a bad model)."""
+    from derivcheck.build import build
     from derivcheck.verify import Checker
 
     progress = progress or Progress()
     done = done or {}
-    problem = load_text(data, path)
+    path = problem.path
     model = build(problem)
     checker = Checker(model, seed=seed, samples=samples, timeout=timeout)
     checker.closed_forms = with_steps  # sympy's closed forms are for the reader of `solve`, not for CI
