@@ -1179,3 +1179,24 @@ def test_process_pool_limits_are_sane():
     assert pool._sane(7.5) == 7.5
     assert step_limit(4) == 10
     assert 1 << 30 <= pool.memory_limit(2) <= pool.MEMORY_LIMIT
+
+
+SLOW_STEPS = "inputs:\n  X: {shape: [5, 5], domain: invertible}\nnodes:\n  f: logdet(X)\n"
+
+
+@pytest.mark.parametrize("command", [
+    pytest.param(["steps", "--of", "f", "--wrt", "X", "--timeout", "1"], marks=pytest.mark.xfail(
+        strict=True, reason="BUG (steps.py): `derivcheck steps` works in the CLI process, without the worker "
+                            "deadline: a 5x5 logdet runs for minutes whatever --timeout says")),
+    pytest.param(["hessian", "--of", "f", "--wrt", "X"], marks=pytest.mark.xfail(
+        strict=True, reason="BUG (commands/hessian.py): `derivcheck hessian` works in the CLI process, without "
+                            "the worker deadline or a --timeout: a 5x5 logdet runs for minutes")),
+], ids=["steps", "hessian"])
+def test_resources_every_command_is_bounded(tmp_path, command):
+    path = tmp_path / "det.yaml"
+    path.write_text(SLOW_STEPS)
+    try:
+        code, out, err, seconds = derivcheck(command[0], path, *command[1:], timeout=8)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"derivcheck {command[0]} ran for more than 8 s (a step may take 2 × 1 s + 2 s)")
+    no_traceback(out, err)
