@@ -141,11 +141,11 @@ def profile_solve() -> None:
         print(f"| {name} | {micro / 1000:.0f} |")
     code = ("import cProfile, pstats, io, time\n"
             "from derivcheck.runner import run_file\n"
-            "from derivcheck.commands.render import render\n"
+            "from derivcheck.report import emit\n"
             "p = cProfile.Profile(); t = time.perf_counter(); p.enable()\n"
-            f"r = run_file({SEED_1B!r}, with_steps=True)\n"
+            f"r = run_file({SEED_1B!r}, steps=True, closed_forms=True, first_wrong=True)\n"
             "import contextlib, os\n"
-            "with open(os.devnull, 'w') as null, contextlib.redirect_stdout(null): render([r], 'text', verbose=True)\n"
+            "with open(os.devnull, 'w') as null, contextlib.redirect_stdout(null): emit.results([r], 'text')\n"
             "p.disable(); s = io.StringIO()\n"
             "pstats.Stats(p, stream=s).sort_stats('cumulative').print_stats(r'derivcheck/', 18)\n"
             "print('checking and printing, after imports: %.3f s' % (time.perf_counter() - t)); print(s.getvalue())\n")

@@ -39,7 +39,7 @@ PASSING = ("proved", "verified")
 def run(paths: list, seeds: list, *, jobs: int, timeout: float | None = None, samples: int | None = None,
         out=sys.stdout, verbose: bool = False) -> dict:
     """The figures of a soundness run (and the offending cases, under "accepted_cases" and "rejected_cases")."""
-    from derivcheck.commands.options import deadline
+    from derivcheck.runner import deadline
     from derivcheck.discover import discover
     from derivcheck.pool import run_all
 
@@ -52,15 +52,14 @@ def run(paths: list, seeds: list, *, jobs: int, timeout: float | None = None, sa
     started = time.monotonic()
     reported = 0
     for seed in seeds:
-        options = dict(seed=seed, samples=samples, timeout=timeout)
-        results = run_all(files, jobs=max(1, min(jobs, len(files))), deadline=deadline(timeout), options=options,
-                          task="audit")
+        options = dict(seed=seed, samples=samples, timeout=timeout, claims=False, audit=True)
+        results = run_all(files, jobs=max(1, min(jobs, len(files))), deadline=deadline(timeout), options=options)
         for r in results:
             if r.error is not None:
                 figures["file_errors"] += 1
                 figures["error_cases"].append((r.file, seed, r.error["message"]))
                 continue
-            for c in r.claims:
+            for c in r.audits:
                 figures["claim_checks"] += 1
                 if not c.passed and c.verdict == "approximate":  # an error bound, not a derivative, failed
                     figures["approx_exceeded"] += 1

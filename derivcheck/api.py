@@ -9,9 +9,8 @@
 
 `load` raises `ProblemError` (a LocatedError: `.message`, `.line`, `.col`) on bad input.
 `check` never raises for a bad problem: like the command line, it returns a
-`ProblemResult` whose `.error` says where the problem is. Checks run in this process
-(the command line uses worker processes with a hard deadline); the per-claim `timeout`
-still bounds the symbolic work.
+`ProblemResult` whose `.error` says where the problem is. Checks run as the command
+line's do: in a worker process, under the per-claim deadline (twice `timeout` + 2 s).
 """
 
 from __future__ import annotations
@@ -63,25 +62,18 @@ def check(path_or_problem, seed: int | None = None, samples: int | None = None,
     diagnosis, …), `.exit_code` and `.error` (None, or {line, column, message} when the
     problem could not be loaded or built). `seed` and `samples` override the file's `check:`.
     """
-    from derivcheck.runner import run_file
+    from derivcheck.runner import deadline
+    from derivcheck.pool import run_all
 
     if isinstance(path_or_problem, Problem):
-        return _check_problem(path_or_problem, seed=seed, samples=samples, timeout=timeout)
-    if _is_path(path_or_problem):
-        return run_file(os.fspath(path_or_problem), seed=seed, samples=samples, timeout=timeout)
-    data = path_or_problem.encode("utf-8") if isinstance(path_or_problem, str) else path_or_problem
-    return run_file("<text>", seed=seed, samples=samples, timeout=timeout, data=data)
-
-
-def _check_problem(problem: Problem, *, seed, samples, timeout) -> ProblemResult:
-    """As runner.check_source, from an already loaded Problem; never raises for bad input."""
-    from derivcheck.runner import check_problem, stem
-
-    try:
-        return check_problem(problem, seed=seed, samples=samples, timeout=timeout)
-    except LocatedError as exc:
-        return ProblemResult(file=problem.path, id=problem.id or stem(problem.path),
-                             error={"line": exc.line, "column": exc.col, "message": exc.message})
+        path, source = path_or_problem.path, path_or_problem
+    elif _is_path(path_or_problem):
+        path, source = os.fspath(path_or_problem), None
+    else:
+        path = "<text>"
+        source = path_or_problem.encode("utf-8") if isinstance(path_or_problem, str) else path_or_problem
+    options = dict(seed=seed, samples=samples, timeout=timeout)
+    return run_all([path], jobs=1, deadline=deadline(timeout), options=options, inputs={path: source})[0]
 
 
 def verdicts(result: ProblemResult) -> dict:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from derivcheck.results import d
+
 FORWARD_COLOR = "black"
 GRADIENT_COLOR = "#2e8b57"  # green, as the chain rule in the seed's Figure 1
 MAX_LABEL = 48
@@ -43,10 +45,6 @@ class GraphData:
     nodes: tuple
     edges: tuple
     point: dict  # input name → printed value
-
-
-def d(f: str, v: str) -> str:
-    return f"∂{f}/∂{v}"
 
 
 def _shape(shape: tuple) -> str:

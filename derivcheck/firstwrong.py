@@ -13,12 +13,10 @@ plain data (JSON-ready) and imports neither sympy nor numpy.
 
 from __future__ import annotations
 
+from derivcheck.results import d
+
 WRONG = frozenset({"wrong", "expected-fail"})
 HOLDS = frozenset({"proved", "verified"})
-
-
-def _d(of: str, wrt: str) -> str:
-    return f"∂{of}/∂{wrt}"
 
 
 class _Dag:
@@ -118,10 +116,10 @@ def first_wrong_step(model, claims) -> dict | None:
                 item = entry(c, "undecided")
             listing.append(item)
     true_text = _true_text(culprit, node_names)
-    message = f"the error enters at {_d(*first)}: claimed {culprit.reading or culprit.claim_text}, true {true_text}"
+    message = f"the error enters at {d(*first)}: claimed {culprit.reading or culprit.claim_text}, true {true_text}"
     if downstream:
         message += "; wrong only because they build on it: " + ", ".join(
-            dict.fromkeys(_d(d["of"], d["wrt"]) for d in downstream))
+            dict.fromkeys(d(s["of"], s["wrt"]) for s in downstream))
     out = {"of": first[0], "wrt": first[1], "index": culprit.index, "name": culprit.name,
            "claimed": culprit.claim_text, "true": true_text, "message": message}
     if culprit.reading:
@@ -142,28 +140,3 @@ def _true_text(c, node_names: set) -> str:
     except Exception:  # noqa: BLE001 - an unparseable claim: show the substituted truth
         used = set()
     return c.truth_nodes if used & node_names else c.truth_text
-
-
-def rebuild_model(path: str, data: bytes | None):
-    """The model of a checked file, rebuilt for its DAG (cheap: no sympy); None if it cannot be."""
-    try:
-        from derivcheck.build import build
-        from derivcheck.problem import load_text
-        from derivcheck.runner import read_source
-
-        return build(load_text(data if data is not None else read_source(path), path))
-    except Exception:  # noqa: BLE001 - an optional report; the verdicts stand on their own
-        return None
-
-
-def for_result(path: str, data: bytes | None, result, model=None) -> dict | None:
-    """The first wrong step of a checked file's claims, or None. Never raises."""
-    if result.error is not None or len(result.claims) < 2:
-        return None
-    model = model or rebuild_model(path, data)
-    if model is None:
-        return None
-    try:
-        return first_wrong_step(model, result.claims)
-    except Exception:  # noqa: BLE001 - an optional report; the verdicts stand on their own
-        return None

@@ -16,6 +16,35 @@ import numpy as np
 BRUTE_FORCE_LIMIT = 3000
 
 
+def report(checker, of: str | None, wrt: str | None) -> dict:
+    """The comparison `derivcheck hessian` shows: per layer for a network (without --wrt), else
+    the diagonal of ∂²OF/∂WRT² from both witnesses. Raises LocatedError for a bad --of/--wrt."""
+    from derivcheck.errors import LocatedError
+
+    if checker.model.problem.network is not None and wrt is None:
+        return network_report(checker)
+    of = of or checker.model.output
+    if wrt is None or of is None:
+        raise LocatedError("without a network, give --of and --wrt")
+    for name in (of, wrt):
+        if name not in checker.graph.shapes or "#" in name:
+            raise LocatedError(f"{name!r} is not an input or node of the problem")
+    if checker.graph.shapes[of] != ():
+        raise LocatedError(f"--of {of!r} must be a scalar")
+    return general_report(checker, of, wrt)
+
+
+def _first_point(checker) -> dict:
+    """The first valid sample point (the one `steps` and `graph` show), as printable numbers."""
+    return next(checker.point(i) for i in range(50) if checker.engine_env(checker.point(i), 0) is not None)
+
+
+def _shown(point: dict) -> dict:
+    from derivcheck.steps import _num
+
+    return {k: _num(np.asarray(v, dtype=object).astype(float)) for k, v in point.items()}
+
+
 def _timed(fn, *args):
     start = time.perf_counter()
     value = fn(*args)
@@ -27,7 +56,7 @@ def network_report(checker) -> dict:
 
     model = checker.model
     spec = model.problem.network
-    point = next(checker.point(i) for i in range(50) if checker.engine_env(checker.point(i), 0) is not None)
+    point = _first_point(checker)
     value = lambda name: np.asarray(point[name], dtype=object).astype(float)  # noqa: E731
     layers = len(spec.sizes) - 1
     if spec.activation in checker.graph.functions:
@@ -57,7 +86,7 @@ def network_report(checker) -> dict:
         per_layer = [mlp.relative_error([d], [e]) for d, e in zip(diag, exact)]
         rows.append({"method": name, "seconds": seconds, "relative_error": mlp.relative_error(diag, exact),
                      "per_layer": per_layer, "diagonal": [d.tolist() for d in diag]})
-    return {"file": model.problem.path, "weights": weights, "gradient_seconds": t_grad, "methods": rows,
+    return {"file": model.problem.path, "point": _shown(point), "weights": weights, "gradient_seconds": t_grad, "methods": rows,
             "cross_checks": [{"witness": w, "relative_error": e} for w, e in checks]}
 
 
@@ -77,27 +106,11 @@ def _engine_diagonal(checker, point: dict, layers: int):
     return out
 
 
-def render_text(report: dict) -> str:
-    lines = [f"{report['file']}: W = {report['weights']} weights; one gradient took {report['gradient_seconds'] * 1e3:.3f} ms"]
-    width = max(len(r["method"]) for r in report["methods"])
-    lines.append(f"  {'method':<{width}}  {'time':>10}  {'rel. error':>10}  per layer")
-    for r in report["methods"]:
-        per = ", ".join(f"{e:.3g}" for e in r["per_layer"])
-        lines.append(f"  {r['method']:<{width}}  {r['seconds'] * 1e3:8.3f}ms  {r['relative_error']:10.3g}  [{per}]")
-    for c in report["cross_checks"]:
-        lines.append(f"  cross-check: {c['witness']} vs exact recursion: relative error {c['relative_error']:.3g}")
-    for r in report["methods"]:
-        for l, d in enumerate(r["diagonal"], start=1):
-            if np.size(d) <= 24:
-                lines.append(f"  {r['method']}, d2L/dW{l}^2 = {np.round(np.asarray(d), 8).tolist()}")
-    return "\n".join(lines)
-
-
 def general_report(checker, of: str, wrt: str) -> dict:
     """Without a network: the exact Hessian diagonal of OF w.r.t. WRT, from both witnesses."""
     from derivcheck.second_order import hessian
 
-    point = next(checker.point(i) for i in range(50) if checker.engine_env(checker.point(i), 0) is not None)
+    point = _first_point(checker)
     env = checker.engine_env(point, 0)
     shape = checker.graph.shapes[wrt]
     n = int(np.prod(shape, dtype=int))
@@ -108,5 +121,5 @@ def general_report(checker, of: str, wrt: str) -> dict:
     values = checker.values_at(point, 0, 30)
     exact = np.array([float(v) for v in fn([values[s] for s in free], 30)])
     err = float(np.linalg.norm(engine - exact) / max(np.linalg.norm(exact), 1e-300))
-    return {"file": checker.model.problem.path, "of": of, "wrt": wrt, "engine_seconds": seconds,
+    return {"file": checker.model.problem.path, "point": _shown(point), "of": of, "wrt": wrt, "engine_seconds": seconds,
             "diagonal": exact.reshape(shape).tolist(), "engine_vs_sympy_relative_error": err}

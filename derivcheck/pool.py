@@ -23,7 +23,7 @@ import time
 from multiprocessing.connection import wait
 
 from derivcheck.results import ProblemResult
-from derivcheck.runner import DEFAULT_TIMEOUT, limit_claim, stem, step_limit
+from derivcheck.runner import DEFAULT_TIMEOUT, limit_claim, limit_result, stem, step_limit
 
 MEMORY_LIMIT = 8 << 30
 STARTUP_LIMIT = 60.0  # seconds for a fresh worker to pick up its first job (imports included)
@@ -83,17 +83,15 @@ class _Reporter:
         self.conn.send(("claim", self.index, result))
 
 
-def _task(name: str):
-    if name == "audit":
-        from derivcheck.commands.audit import audit_file
+def warm() -> None:
+    """Import the checking code (sympy, numpy, mpmath) once, before a worker's first job's clock starts.
 
-        return audit_file
-    from derivcheck.runner import run_file
-
-    return run_file
+    run_all calls it in the parent before forking several workers, so they share one import."""
+    import derivcheck.build  # noqa: F401
+    import derivcheck.verify  # noqa: F401
 
 
-def _worker(conn, options: dict, parent: int, memory: int, task: str = "check") -> None:
+def _worker(conn, options: dict, parent: int, memory: int) -> None:
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -104,13 +102,9 @@ def _worker(conn, options: dict, parent: int, memory: int, task: str = "check") 
         import warnings
 
         warnings.simplefilter("ignore")
-        run_file = _task(task)
+        from derivcheck.runner import run_file
 
-        import derivcheck.build  # noqa: F401 - warm up before the first job's clock starts
-        import derivcheck.verify  # noqa: F401
-
-        if options.get("with_steps"):
-            import derivcheck.steps  # noqa: F401
+        warm()
         while True:
             try:
                 job = conn.recv()
@@ -128,9 +122,9 @@ def _worker(conn, options: dict, parent: int, memory: int, task: str = "check") 
 
 
 class _Slot:
-    def __init__(self, ctx, options, memory, task="check"):
+    def __init__(self, ctx, options, memory):
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker, args=(child, options, os.getpid(), memory, task), daemon=True)
+        self.process = ctx.Process(target=_worker, args=(child, options, os.getpid(), memory), daemon=True)
         old = signal.pthread_sigmask(signal.SIG_BLOCK, _BLOCKED)  # no signal between fork and the worker's handlers
         try:
             self.process.start()
@@ -162,9 +156,15 @@ def _sane(seconds: float) -> float:
     return seconds
 
 
-def _limit_result(path: str, what: str) -> ProblemResult:
-    return ProblemResult(file=path, id=stem(path), internal=True,
-                         error={"line": 0, "column": 0, "message": f"undecided: {what}"})
+def _size(path: str, inputs: dict | None) -> int:
+    """How much there is to check, as far as the parent can tell cheaply: the source's size."""
+    given = (inputs or {}).get(path)
+    if isinstance(given, (bytes, str)):
+        return len(given)
+    try:
+        return os.stat(path).st_size if given is None and path != "-" else 0
+    except (OSError, ValueError):
+        return 0
 
 
 def _death(process) -> str:
@@ -177,17 +177,22 @@ def _death(process) -> str:
 
 
 def run_all(paths: list, *, jobs: int, deadline: float, options: dict, inputs: dict | None = None,
-            on_result=None, task: str = "check") -> list:
-    """Check every path in worker processes; each step may take runner.step_limit(timeout), and never more than `deadline`.
+            on_result=None) -> list:
+    """runner.run_file(path, **options) for every path in worker processes, results in the order of `paths`.
 
-    `task` is "check" (runner.run_file → ProblemResult) or "audit" (commands.audit.audit_file → AuditResult).
+    Each step may take runner.step_limit(timeout), and never more than `deadline`. `inputs` maps
+    a path to its source (bytes, or a loaded Problem) when it is not read from disk.
     """
-    ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+    fork = hasattr(os, "fork")
+    ctx = multiprocessing.get_context("fork" if fork else "spawn")
     jobs = max(1, min(jobs, len(paths)))
+    if fork and jobs > 1 and not os.environ.get("DERIVCHECK_NO_WARM"):
+        warm()  # forked workers inherit the loaded modules: none of them imports sympy again
     memory = memory_limit(jobs)
-    slots = [_Slot(ctx, options, memory, task) for _ in range(jobs)]
-    pending = [(i, p, {}) for i, p in enumerate(paths)]
-    pending.reverse()
+    slots = [_Slot(ctx, options, memory) for _ in range(jobs)]
+    pending = [(i, p, {}) for i, p in reversed(list(enumerate(paths)))]  # a stack: the first path on top
+    if jobs > 1:  # the largest first, so that a long file does not start last and keep the others waiting
+        pending.sort(key=lambda job: _size(job[1], inputs))
     results: list = [None] * len(paths)
     partial: dict = {}  # index → {claim index: ClaimResult} decided so far
 
@@ -202,7 +207,7 @@ def run_all(paths: list, *, jobs: int, deadline: float, options: dict, inputs: d
         index, path = slot.job
         info = slot.info
         slot.kill()
-        slots[k] = _Slot(ctx, options, memory, task)
+        slots[k] = _Slot(ctx, options, memory)
         done = partial.get(index, {})
         if info.get("kind") == "claim":
             claim = info["claim"]
@@ -213,8 +218,10 @@ def run_all(paths: list, *, jobs: int, deadline: float, options: dict, inputs: d
             claims = tuple(done[i] for i in sorted(done))
             finish(index, ProblemResult(file=path, id=info.get("id", stem(path)), title=info.get("title", ""), claims=claims))
         else:
-            where = {"load": " while loading the problem", "derive": " while deriving", "start": " while starting"}
-            finish(index, _limit_result(path, what + where.get(info.get("kind"), "")))
+            where = {"load": " while loading the problem", "derive": " while deriving", "start": " while starting",
+                     "steps": " while deriving the steps", "audit": " while auditing", "hessian": " while computing the Hessian",
+                     "graph": " while computing the graph"}
+            finish(index, limit_result(path, what + where.get(info.get("kind"), "")))
 
     try:
         while pending or any(s.job is not None for s in slots):
@@ -226,7 +233,7 @@ def run_all(paths: list, *, jobs: int, deadline: float, options: dict, inputs: d
                     except OSError:  # the idle worker had died: replace it and try again
                         slot.job = None
                         slot.kill()
-                        slots[k] = _Slot(ctx, options, memory, task)
+                        slots[k] = _Slot(ctx, options, memory)
                         pending.append((index, path, done))
             busy = [s for s in slots if s.job is not None]
             wait([s.conn for s in busy] + [s.process.sentinel for s in busy], timeout=0.05)

@@ -54,47 +54,32 @@ class ClaimFailed(Exception):
 
 
 class ProblemFile(pytest.File):
-    """A problem file: loads and builds it (no checking) to name one item per claim."""
+    """A problem file, checked once (as `derivcheck check` does, in a worker under the deadline)
+    when collected: one item per claim carries its verdict."""
 
     def collect(self):
-        from derivcheck.build import build
-        from derivcheck.errors import LocatedError
-        from derivcheck.problem import load_text
-        from derivcheck.runner import read_source
+        from derivcheck.pool import run_all
+        from derivcheck.runner import deadline
 
-        path = str(self.path)
-        try:
-            model = build(load_text(read_source(path), path))
-        except LocatedError as exc:
-            where = f"{self.nodeid}:{exc.line}:{exc.col}" if exc.line else self.nodeid
-            yield LoadError.from_parent(self, name="load", message=f"{where}: error: {exc.message}",
-                                        line=exc.line)
+        config = self.config
+        options = dict(seed=config.getoption("derivcheck_seed", default=None),
+                       samples=config.getoption("derivcheck_samples", default=None))
+        result = run_all([str(self.path)], jobs=1, deadline=deadline(None), options=options)[0]
+        if result.error is not None:
+            e = result.error
+            where = f"{self.nodeid}:{e['line']}:{e['column']}" if e.get("line") else self.nodeid
+            yield LoadError.from_parent(self, name="load", message=f"{where}: error: {e['message']}", line=e.get("line", 0))
             return
-        except OSError as exc:
-            yield LoadError.from_parent(self, name="load", message=f"{self.nodeid}: error: cannot read: {exc}", line=0)
-            return
-        self.model = model
-        self._checker = None
-        if not model.claims:
+        if not result.claims:
             yield Derivatives.from_parent(self, name="derivatives")
             return
         seen: set = set()
-        for claim in model.claims:
-            spec = claim.spec
-            name = (spec.name or f"claim {spec.index + 1}").replace("::", ": :")
+        for claim in result.claims:
+            name = claim.name.replace("::", ": :")
             if name in seen:
-                name = f"{name} #{spec.index + 1}"
+                name = f"{name} #{claim.index + 1}"
             seen.add(name)
-            yield ClaimItem.from_parent(self, name=name, claim=claim)
-
-    def checker(self):
-        if self._checker is None:
-            from derivcheck.verify import Checker
-
-            config = self.config
-            self._checker = Checker(self.model, seed=config.getoption("derivcheck_seed", default=None),
-                                    samples=config.getoption("derivcheck_samples", default=None))
-        return self._checker
+            yield ClaimItem.from_parent(self, name=name, result=claim)
 
 
 class _Item(pytest.Item):
@@ -134,28 +119,20 @@ class LoadError(_Item):
 class ClaimItem(_Item):
     """One claim: passes when derivcheck's verdict passes (proved, verified, expected-fail, …)."""
 
-    def __init__(self, *, claim, **kwargs):
-        super().__init__(line=claim.spec.line, **kwargs)
-        self.claim = claim
-        self.result = None
+    def __init__(self, *, result, **kwargs):
+        super().__init__(line=result.line, **kwargs)
+        self.result = result
 
     def runtest(self):
         from derivcheck.report.junit import claim_report
 
-        self.result = self.parent.checker().check(self.claim)
         if not self.result.passed:
             where = f"{self.where}:{self.result.line}:{self.result.col}"
             raise ClaimFailed(f"{where}: derivcheck: {self.result.verdict}\n{claim_report(self.result)}")
 
 
 class Derivatives(_Item):
-    """A problem without claims: its derivatives must be computable."""
+    """A problem without claims: its derivatives were computed (else the file is a `load` error)."""
 
     def runtest(self):
-        from derivcheck.errors import LocatedError
-        from derivcheck.runner import derive_all
-
-        try:
-            derive_all(self.parent.checker())
-        except LocatedError as exc:
-            raise ClaimFailed(f"{self.where}:{exc.line}:{exc.col}: error: {exc.message}") from None
+        pass

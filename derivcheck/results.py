@@ -59,18 +59,87 @@ class ProblemResult:
     claims: tuple = ()
     error: dict | None = None  # {line, column, message} when the file could not be loaded
     derived: tuple = ()  # (of, wrt, expression text) when the problem has no claims
-    steps: object = None  # steps.Derivation list, for solve
+    steps: object = None  # Derivation list (solve, steps)
     internal: bool = False  # an internal error, not the user's
+    limit: bool = False  # `error` says which time or memory limit was hit: undecided, not a bug
+    # Computed in the worker only when the command asks (runner.Request); plain data, so the
+    # parent renders them without importing sympy.
+    first_wrong: dict | None = None  # firstwrong.first_wrong_step
+    entry_indices: dict = field(default_factory=dict)  # claim index → index names of an `entries` claim
+    audits: tuple = ()  # ClaimAudit per claim (derivcheck audit)
+    hessian: dict | None = None  # hessian_report's comparison (derivcheck hessian)
+    graph: object = None  # dag.GraphData (derivcheck graph)
 
     @property
     def exit_code(self) -> int:
         if self.error is not None:
-            return 3 if self.internal else 2
+            return 3 if self.internal or self.limit else 2
         return max((c.exit_code for c in self.claims), default=0)
 
     @property
     def status(self) -> str:
         code = self.exit_code
         if self.error is not None:
-            return "internal-error" if self.internal else "error"
+            return "internal-error" if self.internal else "undecided" if self.limit else "error"
         return {0: "pass", 1: "fail", 2: "error", 3: "undecided"}[code]
+
+    @property
+    def audit_exit_code(self) -> int:
+        """`derivcheck audit`: 1 when a mutant slips through, else as for loading (0, 2 or 3)."""
+        if self.error is not None:
+            return self.exit_code
+        return 1 if any(c.slipped for c in self.audits) else 0
+
+
+@dataclass(frozen=True)
+class MutantResult:
+    kind: str
+    description: str
+    text: str
+    outcome: str  # found-wrong | slipped | equivalent | invalid
+    verdict: str = ""
+    message: str = ""
+    on_domain: bool = False  # equal to the claim wherever the inputs' domains hold (so not a mistake there)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ClaimAudit:
+    index: int
+    name: str
+    claim: str
+    verdict: str  # the original claim's verdict
+    passed: bool  # whether the original claim passes (as `check` would say)
+    audited: bool
+    reason: str = ""  # why it was not audited
+    mutants: tuple = ()
+
+    @property
+    def slipped(self) -> list:
+        return [m for m in self.mutants if m.outcome == "slipped"]
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """The chain-rule steps of one derivative (SPEC §4), as text and LaTeX (steps.derive)."""
+
+    of: str
+    wrt: str
+    partials: tuple  # (child, parent, in node names, substituted)
+    path_sum: str
+    result_nodes: str
+    result: str
+    rules: tuple  # (node, text) adjoint rules for tensor nodes
+    table: tuple  # (name, value, adjoint) at the first sample point
+    point: dict
+    partials_latex: tuple = ()  # (child, parent, in node names, substituted)
+    path_sum_latex: str = ""
+    result_nodes_latex: str = ""
+    result_latex: str = ""
+    rules_latex: tuple = ()  # (node, LaTeX) adjoint rules for tensor nodes
+    names_latex: dict = field(default_factory=dict)  # every name of the problem → LaTeX
+
+
+def d(f: str, v: str) -> str:
+    """∂f/∂v as every report writes it."""
+    return f"∂{f}/∂{v}"

@@ -1,12 +1,17 @@
-"""Load and check one problem file into a ProblemResult, never raising.
+"""The one path through the core: a source (file bytes or a loaded Problem) → its ProblemResult.
 
-User errors become a located `error`; anything else is an internal error with
-a hint to report it (exit 3), so no traceback ever reaches the user.
+Every command, the Python API and the pytest plugin call `run_file` (in a worker process,
+see pool.py); what a command shows besides the verdicts (the steps, the first wrong step,
+the audit, the Hessian comparison, the graph, a derivative) is asked for with a `Request`
+and computed here once, as plain data on the result. `run_file` never raises: user errors
+become a located `error`, a limit an `undecided` naming it, anything else an internal error
+with a hint to report it (exit 3), so no traceback ever reaches the user.
 """
 
 from __future__ import annotations
 
 import traceback
+from dataclasses import dataclass
 
 from derivcheck.errors import LocatedError
 from derivcheck.results import ProblemResult
@@ -14,6 +19,25 @@ from derivcheck.results import ProblemResult
 MAX_BYTES = 1 << 20
 DEFAULT_TIMEOUT = 20.0
 GRACE = 2.0
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to compute from a source. The defaults are `check`'s: the verdicts and nothing else."""
+
+    seed: int | None = None
+    samples: int | None = None
+    timeout: float | None = None
+    claims: bool = True  # check the claims (steps, graph, hessian and grad's derivative do not)
+    require_claims: bool = False  # a problem without claims is an error, not a derivation (--require-claims)
+    closed_forms: bool = False  # sympy's closed forms beside passing claims, for the reader of `solve`
+    steps: bool = False  # the chain-rule steps of the derivative the problem is about (solve)
+    steps_of: tuple | None = None  # (of, wrt): the steps of that derivative (derivcheck steps)
+    first_wrong: bool = False  # the first wrong step of a claimed derivation
+    audit: bool = False  # the mutation audit of every passing claim
+    hessian: tuple | None = None  # (of or None, wrt or None): the Hessian diagonal comparison
+    graph: tuple | None = None  # (of or None,): the DAG with values and adjoints
+    derive: tuple | None = None  # (of, (wrt,) or (u, v)): one true derivative (grad without a claim)
 
 
 def step_limit(timeout: float) -> float:
@@ -25,12 +49,17 @@ def step_limit(timeout: float) -> float:
     return 2 * timeout + GRACE
 
 
+def deadline(timeout) -> float:
+    """The most any one step may take, whatever it announces: a few claims' worth of the per-claim timeout."""
+    return 4 * (timeout or DEFAULT_TIMEOUT) + 10
+
+
 class Progress:
     """Where a check is, told to whoever bounds it (pool.py's parent process); no-op by default.
 
     `phase(seconds, info)` starts a step that may take at most `seconds`: info["kind"] is
-    load, claim (with the claim's identity), derive or steps. `claim(result)` hands over a
-    finished claim, so that a kill later on loses nothing already decided.
+    load, claim (with the claim's identity), derive, steps, audit, hessian or graph.
+    `claim(result)` hands over a finished claim, so that a kill later on loses nothing already decided.
     """
 
     def phase(self, seconds: float, info: dict) -> None:
@@ -54,6 +83,11 @@ def limit_claim(identity: dict, what: str):
     return ClaimResult(**identity, verdict="undecided", passed=False, message=what)
 
 
+def limit_result(path: str, what: str) -> ProblemResult:
+    """A file that hit a limit outside any claim: undecided (exit 3), saying which limit."""
+    return ProblemResult(file=path, id=stem(path), limit=True, error={"line": 0, "column": 0, "message": f"undecided: {what}"})
+
+
 def read_source(path: str) -> bytes:
     if path == "-":
         import sys
@@ -63,28 +97,36 @@ def read_source(path: str) -> bytes:
         return handle.read(MAX_BYTES + 1)
 
 
+def load_model(path: str, data=None):
+    """A source → its built Model (raises LocatedError on bad input, OSError when unreadable).
+
+    `data` is the file's bytes or text, or an already loaded Problem; None reads `path`."""
+    from derivcheck.build import build
+    from derivcheck.problem import Problem, load_text
+
+    if isinstance(data, Problem):
+        return build(data)
+    return build(load_text(read_source(path) if data is None else data, path))
+
+
 def stem(path: str) -> str:
     return path.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0] or "stdin"
 
 
-def run_file(path: str, *, seed=None, samples=None, timeout=None, data: bytes | None = None,
-             with_steps: bool = False, progress: Progress | None = None, done: dict | None = None) -> ProblemResult:
-    """Check one file. `done` (claim index → ClaimResult) are claims already decided, not re-checked."""
+def run_file(path: str, *, data=None, progress: Progress | None = None, done: dict | None = None,
+             **request) -> ProblemResult:
+    """Check one source as `Request(**request)` asks. `done` (claim index → ClaimResult) are claims
+    already decided (before a worker was replaced), not re-checked."""
     try:
-        if data is None:
-            data = read_source(path)
-        return check_source(data, path, seed=seed, samples=samples, timeout=timeout, with_steps=with_steps,
-                            progress=progress, done=done)
+        return run_model(load_model(path, data), Request(**request), progress=progress, done=done)
     except LocatedError as exc:
         return ProblemResult(file=path, id=stem(path), error={"line": exc.line, "column": exc.col, "message": exc.message})
     except OSError as exc:
         return ProblemResult(file=path, id=stem(path), error={"line": 0, "column": 0, "message": f"cannot read: {exc.strerror or exc}"})
     except RecursionError:
-        return ProblemResult(file=path, id=stem(path), internal=True,
-                             error={"line": 0, "column": 0, "message": "undecided: recursion limit hit (expression too deep)"})
+        return limit_result(path, "recursion limit hit (expression too deep)")
     except MemoryError:
-        return ProblemResult(file=path, id=stem(path), internal=True,
-                             error={"line": 0, "column": 0, "message": "undecided: memory limit hit"})
+        return limit_result(path, "memory limit hit")
     except Exception as exc:  # an internal error: report, never a traceback on the console
         where = traceback.extract_tb(exc.__traceback__)[-1]
         message = (f"internal error: {type(exc).__name__}: {exc} (at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}); "
@@ -92,46 +134,68 @@ def run_file(path: str, *, seed=None, samples=None, timeout=None, data: bytes | 
         return ProblemResult(file=path, id=stem(path), internal=True, error={"line": 0, "column": 0, "message": message})
 
 
-def check_source(data: bytes, path: str, *, seed=None, samples=None, timeout=None, with_steps=False,
-                 progress: Progress | None = None, done: dict | None = None) -> ProblemResult:
-    from derivcheck.problem import load_text
-
-    return check_problem(load_text(data, path), seed=seed, samples=samples, timeout=timeout,
-                         with_steps=with_steps, progress=progress, done=done)
-
-
-def check_problem(problem, *, seed=None, samples=None, timeout=None, with_steps=False,
-                  progress: Progress | None = None, done: dict | None = None) -> ProblemResult:
-    """A loaded Problem → its ProblemResult (raises LocatedError for a bad model)."""
-    from derivcheck.build import build
+def run_model(model, request: Request, *, progress: Progress | None = None, done: dict | None = None) -> ProblemResult:
+    """A built Model → its ProblemResult (raises LocatedError for a bad request, such as an unknown --of)."""
     from derivcheck.verify import Checker
 
     progress = progress or Progress()
-    done = done or {}
-    path = problem.path
-    model = build(problem)
-    checker = Checker(model, seed=seed, samples=samples, timeout=timeout)
-    checker.closed_forms = with_steps  # sympy's closed forms are for the reader of `solve`, not for CI
+    problem = model.problem
+    if request.audit:
+        from derivcheck.audit import checker_class
+
+        Checker = checker_class(Checker)  # noqa: N806 - the audit's Checker remembers each truth
+    checker = Checker(model, seed=request.seed, samples=request.samples, timeout=request.timeout)
+    checker.closed_forms = request.closed_forms
     step = step_limit(checker.timeout)
+
+    def phase(kind: str, **info) -> None:
+        progress.phase(step, {"kind": kind, "timeout": checker.timeout, "id": problem.id, "title": problem.title, **info})
+
+    out: dict = {"entry_indices": {c.spec.index: [t.text for t in c.spec.entry_index]
+                                   for c in model.claims if c.spec.kind == "entries"}}
+    if request.require_claims and not model.claims:
+        raise LocatedError("nothing claimed: the problem has no claims (--require-claims)", 1, 1)
+    if request.claims:
+        out["claims"] = tuple(_check_claims(checker, phase, progress, done or {}))
+        if not model.claims:
+            out["derived"] = tuple(derive_all(checker, lambda: phase("derive")))
+    if request.first_wrong and len(out.get("claims", ())) >= 2:
+        out["first_wrong"] = _first_wrong(model, out["claims"])
+    if request.audit:
+        from derivcheck.audit import audit_claims
+
+        out["audits"] = audit_claims(checker, lambda: phase("audit"))
+    if request.derive:
+        phase("derive")
+        out["derived"] = (derivative(checker, *request.derive),)
+    if request.steps or request.steps_of:
+        from derivcheck.steps import derivations_for, derive
+
+        phase("steps")
+        out["steps"] = [derive(checker, *_names(checker, request.steps_of))] if request.steps_of else derivations_for(checker)
+    if request.hessian:
+        from derivcheck import hessian_report
+
+        phase("hessian")
+        out["hessian"] = hessian_report.report(checker, *request.hessian)
+    if request.graph:
+        from derivcheck.dag import build_graph
+
+        phase("graph")
+        out["graph"] = build_graph(checker, _graph_output(checker, request.graph[0]))
+    return ProblemResult(file=problem.path, id=problem.id, title=problem.title, **out)
+
+
+def _check_claims(checker, phase, progress, done: dict) -> list:
     claims = []
-    for c in model.claims:
+    for c in checker.model.claims:
         if c.spec.index in done:
             claims.append(done[c.spec.index])
             continue
-        progress.phase(step, {"kind": "claim", "claim": claim_identity(c), "timeout": checker.timeout})
+        phase("claim", claim=claim_identity(c))
         claims.append(_check_claim(checker, c))
         progress.claim(claims[-1])
-    derived = ()
-    if not model.claims:
-        derived = tuple(derive_all(checker, lambda: progress.phase(step, {"kind": "derive", "timeout": checker.timeout})))
-    steps = None
-    if with_steps:
-        from derivcheck.steps import derivations_for
-
-        progress.phase(step * max(1, len(model.claims)),
-                       {"kind": "steps", "timeout": checker.timeout, "id": problem.id, "title": problem.title})
-        steps = derivations_for(checker)
-    return ProblemResult(file=path, id=problem.id, title=problem.title, claims=tuple(claims), derived=derived, steps=steps)
+    return claims
 
 
 def _check_claim(checker, claim):
@@ -144,10 +208,48 @@ def _check_claim(checker, claim):
         return limit_claim(claim_identity(claim), "memory limit hit")
 
 
-def derive_all(checker, before_each=None) -> list:
-    """With no claims: ∂output/∂input for every input, in node names and substituted."""
+def _first_wrong(model, claims) -> dict | None:
+    """The first wrong step, or None; an optional report, so it never costs the verdicts."""
+    from derivcheck.firstwrong import first_wrong_step
+
+    try:
+        return first_wrong_step(model, claims)
+    except Exception:  # noqa: BLE001 - an optional report; the verdicts stand on their own
+        return None
+
+
+def _names(checker, pair: tuple) -> tuple:
+    """--of and --wrt, each an input or node of the problem (else a LocatedError)."""
+    graph = checker.graph
+    for name, what in zip(pair, ("--of", "--wrt")):
+        if name not in graph.inputs and name not in graph.node_names:
+            raise LocatedError(f"{what} {name!r} is not an input or node of the problem")
+    return pair
+
+
+def _graph_output(checker, of: str | None) -> str | None:
+    graph = checker.graph
+    if of is not None and of not in graph.node_names and of not in graph.inputs:
+        raise LocatedError(f"--of {of!r} is not an input or node of the problem")
+    if of is None and checker.model.output is None and graph.node_names:
+        sinks = [n for n in graph.node_names if not any(n in ps for ps in graph.node_parents.values())]
+        raise LocatedError(f"the problem has several outputs ({', '.join(sinks)}); choose one with --of")
+    return of
+
+
+def derivative(checker, of: str, wrt: tuple) -> tuple:
+    """(of, wrt, text) of the true ∂of/∂wrt, or ∂²of/∂u∂v for two names (sympy, through the DAG)."""
     from derivcheck.printing import show
 
+    sym = checker.sym
+    value = sym.derivative(of, wrt[0])
+    if len(wrt) == 2:
+        value = sym.total(value, wrt[1])
+    return of, wrt[0] if len(wrt) == 1 else list(wrt), show(sym.substitute(value))
+
+
+def derive_all(checker, before_each=None) -> list:
+    """With no claims: ∂output/∂input for every input, in node names and substituted."""
     model = checker.model
     if model.output is None:
         raise LocatedError("the problem has no claims and no single output to differentiate; add `output:`", 1, 1)
@@ -155,27 +257,5 @@ def derive_all(checker, before_each=None) -> list:
     for name in model.graph.inputs:
         if before_each is not None:
             before_each()
-        value = checker.sym.derivative(model.output, name)
-        out.append((model.output, name, show(checker.sym.substitute(value))))
+        out.append(derivative(checker, model.output, (name,)))
     return out
-
-
-def load_model(path: str, *, seed=None):
-    """A Checker for the file, raising LocatedError on bad input."""
-    from derivcheck.build import build
-    from derivcheck.problem import load_text
-    from derivcheck.verify import Checker
-
-    try:
-        data = read_source(path)
-    except OSError as exc:
-        raise LocatedError(f"cannot read: {exc.strerror or exc}") from None
-    return Checker(build(load_text(data, path)), seed=seed)
-
-
-def show_error(path: str, exc: LocatedError) -> int:
-    import sys
-
-    where = f"{path}:{exc.line}:{exc.col}" if exc.line else path
-    print(f"{where}: error: {exc.message}", file=sys.stderr)
-    return 2

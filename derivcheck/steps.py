@@ -8,39 +8,15 @@ adjoint rule at each tensor node, and the backprop table at the first sample poi
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
 
 from derivcheck.ops import OPS, fmt_shape
 from derivcheck.printing import number, show
+from derivcheck.results import Derivation, d
 
 BAR = "\u0304"
-
-
-@dataclass(frozen=True)
-class Derivation:
-    of: str
-    wrt: str
-    partials: tuple  # (child, parent, in node names, substituted)
-    path_sum: str
-    result_nodes: str
-    result: str
-    rules: tuple  # (node, text) adjoint rules for tensor nodes
-    table: tuple  # (name, value, adjoint) at the first sample point
-    point: dict
-    # The same derivation as LaTeX (sympy's latex(), node names as h_{1}), so renderers need no sympy.
-    partials_latex: tuple = ()  # (child, parent, in node names, substituted)
-    path_sum_latex: str = ""
-    result_nodes_latex: str = ""
-    result_latex: str = ""
-    rules_latex: tuple = ()  # (node, LaTeX) adjoint rules for tensor nodes
-    names_latex: dict = field(default_factory=dict)  # every name of the problem → LaTeX
-
-
-def d(f: str, v: str) -> str:
-    return f"∂{f}/∂{v}"
 
 
 def on_paths(sym, f: str, v: str) -> list:
@@ -104,7 +80,7 @@ class Tex:
     """sympy values as LaTeX with the problem's names written as on paper (h1 → h_{1}, W[1,2] → W_{1,2})."""
 
     def __init__(self, sym):
-        from derivcheck.report.latex_out import name_latex
+        from derivcheck.texnames import name_latex
 
         self.name = name_latex
         self.names = {name: name_latex(name) for name in sym.symbols}
@@ -152,7 +128,7 @@ def _bar(name: str) -> str:
 
 def _rules(sym, f: str, nodes: list, v: str, tex) -> list:
     """The adjoint rule applied at each tensor node, instantiated with the node's names: (node, text, LaTeX)."""
-    from derivcheck.report.latex_out import rule_latex
+    from derivcheck.texnames import rule_latex
 
     graph = sym.graph
     if all(graph.shapes[n] == () for n in nodes) and graph.shapes[v] == ():
@@ -242,21 +218,3 @@ def derivations_for(checker) -> list:
         pairs = [(checker.model.output, name) for name in checker.graph.inputs]
     final = [p for p in pairs if p[0] == checker.model.output] or pairs
     return [derive(checker, f, v) for f, v in final[-1:]] if final else []
-
-
-def run_steps(path: str, of: str, wrt: str, fmt: str, *, seed=None) -> int:
-    """`derivcheck steps`: load, check the names, derive, render; returns the exit code."""
-    from derivcheck.errors import LocatedError
-    from derivcheck.runner import load_model, show_error
-
-    try:
-        checker = load_model(path, seed=seed)
-        for name, what in ((of, "--of"), (wrt, "--wrt")):
-            if name not in checker.graph.inputs and name not in checker.graph.node_names:
-                raise LocatedError(f"{what} {name!r} is not an input or node of the problem")
-        derivation = derive(checker, of, wrt)
-    except LocatedError as exc:
-        return show_error(path, exc)
-    from derivcheck.report.steps_text import render_steps
-
-    return render_steps(derivation, fmt, source=path)

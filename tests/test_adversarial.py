@@ -1043,9 +1043,9 @@ def _sympy_text(expr) -> str:
 
 
 def _check(problem: str):
-    from derivcheck.runner import check_source
+    from derivcheck.runner import run_file
 
-    return check_source(problem.encode(), "prop.yaml", samples=4, timeout=4)
+    return run_file("prop.yaml", data=problem.encode(), samples=4, timeout=4)
 
 
 @settings(max_examples=int(os.environ.get("DERIVCHECK_PROPERTY_EXAMPLES", 20)),
@@ -1181,22 +1181,23 @@ def test_process_pool_limits_are_sane():
     assert 1 << 30 <= pool.memory_limit(2) <= pool.MEMORY_LIMIT
 
 
-SLOW_STEPS = "inputs:\n  X: {shape: [5, 5], domain: invertible}\nnodes:\n  f: logdet(X)\n"
+SLOW_STEPS = "inputs:\n  X: {shape: [6, 6], domain: invertible}\nnodes:\n  f: logdet(X)\n"
 
 
 @pytest.mark.parametrize("command", [
-    pytest.param(["steps", "--of", "f", "--wrt", "X", "--timeout", "1"], marks=pytest.mark.xfail(
-        strict=True, reason="BUG (steps.py): `derivcheck steps` works in the CLI process, without the worker "
-                            "deadline: a 5x5 logdet runs for minutes whatever --timeout says")),
-    pytest.param(["hessian", "--of", "f", "--wrt", "X"], marks=pytest.mark.xfail(
-        strict=True, reason="BUG (commands/hessian.py): `derivcheck hessian` works in the CLI process, without "
-                            "the worker deadline or a --timeout: a 5x5 logdet runs for minutes")),
-], ids=["steps", "hessian"])
+    ["steps", "{path}", "--of", "f", "--wrt", "X", "--timeout", "1"],
+    ["hessian", "{path}", "--of", "f", "--wrt", "X", "--timeout", "1"],
+    ["grad", "logdet(X)", "--wrt", "X", "--input", "X:6x6:invertible", "--timeout", "1"],
+], ids=["steps", "hessian", "grad"])
 def test_resources_every_command_is_bounded(tmp_path, command):
+    """A 6×6 logdet (a 720-term determinant for sympy) ends at the step's limit, 2 × 1 s + 2 s, as undecided."""
     path = tmp_path / "det.yaml"
     path.write_text(SLOW_STEPS)
     try:
-        code, out, err, seconds = derivcheck(command[0], path, *command[1:], timeout=8)
+        code, out, err, seconds = derivcheck(*(a.format(path=path) for a in command), timeout=60)
     except subprocess.TimeoutExpired:
-        pytest.fail(f"derivcheck {command[0]} ran for more than 8 s (a step may take 2 × 1 s + 2 s)")
+        pytest.fail(f"derivcheck {command[0]} ran for more than 60 s (a step may take 2 × 1 s + 2 s)")
     no_traceback(out, err)
+    assert code == 3, (out, err)
+    assert "undecided: time limit of 4 s was hit" in err, err
+    assert "internal error" not in err

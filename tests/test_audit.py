@@ -129,11 +129,11 @@ def test_bad_input_and_empty_run(tmp_path):
 
 
 def test_audit_in_process_matches_the_claims(tmp_path):
-    from derivcheck.commands.audit import audit_source
+    from derivcheck.runner import run_file
 
-    result = audit_source(textwrap.dedent(GENERAL).encode(), "gen.yaml", seed=3)
-    assert [c.verdict for c in result.claims] == ["proved", "proved"]
-    assert all(c.audited and not c.slipped for c in result.claims)
+    result = run_file("gen.yaml", data=textwrap.dedent(GENERAL).encode(), seed=3, claims=False, audit=True)
+    assert [c.verdict for c in result.audits] == ["proved", "proved"]
+    assert all(c.audited and not c.slipped for c in result.audits)
 
 
 # --- bench/soundness.py, fast part -----------------------------------------------------------

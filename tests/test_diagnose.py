@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from derivcheck.runner import check_source
+from derivcheck.runner import run_file
 
 HEAD = """
 dims: {n: 2, m: 3}
@@ -28,7 +28,7 @@ nodes:
 
 def diagnosis(of: str, wrt: str, claim: str) -> str:
     text = HEAD + f'claims:\n  - {{of: {of}, wrt: {wrt}, is: "{claim}"}}\n'
-    result = check_source(text.encode(), "t.yaml")
+    result = run_file("t.yaml", data=text.encode())
     assert result.error is None, result.error
     c = result.claims[0]
     assert c.verdict == "wrong", (c.verdict, c.message)
@@ -57,6 +57,6 @@ def test_wrong_shape_names_both_shapes():
 
 def test_differing_entries_are_listed():
     text = HEAD + 'claims:\n  - {of: bilinear, wrt: X, is: "a @ b.T + 0*X + eye(2)"}\n'
-    c = check_source(text.encode(), "t.yaml").claims[0]
+    c = run_file("t.yaml", data=text.encode()).claims[0]
     assert c.verdict == "wrong"
     assert any(line.startswith("entry [") for line in c.details)

@@ -16,6 +16,7 @@ import sympy as sp
 
 from derivcheck import fastdiff
 from derivcheck.runner import load_model, run_file
+from derivcheck.verify import Checker
 from derivcheck.symbolic import jacobian
 
 SEED = sorted((Path(__file__).resolve().parent.parent / "problems" / "seed").glob("*.yaml"))
@@ -96,7 +97,8 @@ def test_same_truths_with_and_without_symengine(name, monkeypatch):
     truths = {}
     for backend in ("sympy", "symengine"):
         monkeypatch.setenv(fastdiff.VARIABLE, backend)
-        checker = load_model(str(path))
+        model = load_model(str(path))
+        checker = Checker(model)
         truths[backend] = [checker.truth(c) for c in checker.model.claims if c.error is None]
     point = checker.point(0)  # node symbols are the same Symbols in both checkers: evaluate both here
     values = checker.values_at(point, 0, 40)

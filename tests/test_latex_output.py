@@ -12,7 +12,8 @@ import subprocess
 
 import pytest
 
-from derivcheck.report.latex_out import expr_latex, name_latex, rule_latex
+from derivcheck.report.latex_out import expr_latex
+from derivcheck.texnames import name_latex, rule_latex
 
 from conftest import REPO, SEED_1B
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from derivcheck.build import build
 from derivcheck.engine import Engine
 from derivcheck.problem import load_text
-from derivcheck.runner import check_source
+from derivcheck.runner import run_file
 from derivcheck.second_order import hessian
 
 PROBLEM = b"""
@@ -64,7 +64,7 @@ def test_mixed_second_derivative_between_nodes():
 
 
 def verdicts(text: str) -> list:
-    return [(c.verdict, c.passed) for c in check_source(text.encode(), "t.yaml").claims]
+    return [(c.verdict, c.passed) for c in run_file("t.yaml", data=text.encode()).claims]
 
 
 def test_second_order_claims_verdicts():
@@ -93,7 +93,7 @@ claims:
   - {wrt: x, is: exp(x)*1.001, approx: true, max_rel_error: 0.01}
   - {wrt: x, is: exp(x)*1.1, approx: true, max_rel_error: 0.01}
 """
-    result = check_source(text.encode(), "t.yaml")
+    result = run_file("t.yaml", data=text.encode())
     first, second, third = result.claims
     assert first.verdict == "approximate" and first.passed and first.max_rel_error > 0
     assert second.passed and abs(second.max_rel_error - 0.001) < 1e-9

@@ -1,4 +1,4 @@
-"""Verdicts (SPEC §2) as a user sees them, through `runner.check_source`.
+"""Verdicts (SPEC §2) as a user sees them, through `runner.run_file`.
 
 The seed's solution 1b and the classic mistakes one makes writing it: a factor of
 2, a sign, a forgotten path, a rounded constant, a claim right at one point only.
@@ -14,7 +14,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from derivcheck.runner import check_source
+from derivcheck.runner import run_file
 
 SEED_1B = Path(__file__).resolve().parent.parent / "problems" / "seed" / "ex1b-dag-backprop.yaml"
 
@@ -29,7 +29,7 @@ nodes:
 
 
 def check(text: str, **kw):
-    return check_source(textwrap.dedent(text).encode(), "t.yaml", **kw)
+    return run_file("t.yaml", data=textwrap.dedent(text).encode(), **kw)
 
 
 def claims(*lines: str, head: str = DAG, tail: str = "") -> str:
@@ -51,7 +51,7 @@ def as_float(v) -> float:
 
 
 def test_seed_claims_are_all_proved():
-    result = check_source(SEED_1B.read_bytes(), str(SEED_1B))
+    result = run_file(str(SEED_1B), data=SEED_1B.read_bytes())
     assert result.error is None
     assert len(result.claims) == 11
     assert [c.verdict for c in result.claims] == ["proved"] * 11
@@ -62,7 +62,7 @@ def test_seed_claims_are_all_proved():
 
 def test_seed_verdicts_do_not_depend_on_the_seed():
     for seed in (0, 1, 12345):
-        result = check_source(SEED_1B.read_bytes(), "t.yaml", seed=seed, samples=4)
+        result = run_file("t.yaml", data=SEED_1B.read_bytes(), seed=seed, samples=4)
         assert {c.verdict for c in result.claims} == {"proved"}
 
 

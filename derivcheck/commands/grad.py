@@ -13,7 +13,8 @@ import re
 
 import click
 
-from derivcheck.commands.options import FORMATS, common, deadline
+from derivcheck.commands.options import FORMATS, common
+from derivcheck.runner import deadline
 
 PATH = "<command line>"
 DOMAIN_WORDS = ("real", "positive", "negative", "nonzero", "symmetric", "spd", "invertible")
@@ -172,76 +173,32 @@ def grad(ctx, expr, wrt, claim, latex, input_specs, functions, fmt, show_yaml, s
         ctx.exit(0)
 
     args = {"EXPR": expr, "--claim": claim or "", "--latex": latex or "", "_nodes": (out,)}
-    if claim is None and latex is None:
-        ctx.exit(_derivative(text, out, wrt_names, fmt, args))
-
     from derivcheck.pool import run_all
+    from derivcheck.report import emit
 
     options = dict(seed=seed, samples=samples, timeout=timeout)
+    if claim is None and latex is None:  # without a claim: the true derivative (sympy, through the DAG)
+        options.update(claims=False, derive=(out, wrt_names))
     result = run_all([PATH], jobs=1, deadline=deadline(timeout), options=options,
                      inputs={PATH: text.encode("utf-8")})[0]
     if result.error is not None:
         e = result.error
-        if result.internal:
+        if result.internal or result.limit:
             click.echo(f"derivcheck grad: {e['message']}", err=True)
         else:
             _show_error(_locate(text, e.get("line", 0), e.get("column", 0), args), e["message"])
-        if fmt == "json":
-            from derivcheck.report.json_report import render
-
-            click.echo(render([result]))
-        ctx.exit(result.exit_code)
     if fmt == "json":
         from derivcheck.report.json_report import render
 
-        click.echo(render([result]))
-    else:
-        _report(result, args, text)
+        emit.document(render([result]))
+    elif result.error is None:
+        for c in result.claims:
+            if c.verdict == "error":
+                _show_error(_locate(text, c.line, c.col, args), c.message)
+        from derivcheck.report.text import write_grad
+
+        write_grad(result)
     ctx.exit(result.exit_code)
-
-
-def _derivative(text: str, out: str, wrt: tuple, fmt: str, args: dict) -> int:
-    """Without a claim: the true derivative (sympy, through the DAG as SPEC §1.5 defines it)."""
-    from derivcheck.build import build
-    from derivcheck.errors import LocatedError
-    from derivcheck.printing import show
-    from derivcheck.problem import load_text
-    from derivcheck.symbolic import Symbolic
-
-    try:
-        model = build(load_text(text, PATH))
-    except LocatedError as exc:
-        _show_error(_locate(text, exc.line, exc.col, args), exc.message)
-        return 2
-    sym = Symbolic(model.graph, model.domains)
-    value = sym.derivative(out, wrt[0])
-    if len(wrt) == 2:
-        value = sym.total(value, wrt[1])
-    shown = show(sym.substitute(value))
-    if fmt == "json":  # the same document as a problem without claims (SPEC §3)
-        from derivcheck.report.json_report import render
-        from derivcheck.results import ProblemResult
-
-        derived = ((out, wrt[0] if len(wrt) == 1 else list(wrt), shown),)
-        click.echo(render([ProblemResult(file=PATH, id="grad", derived=derived)]))
-    else:
-        click.echo(f"∂{'²' if len(wrt) == 2 else ''}{out}/{'∂' + '∂'.join(wrt)} = {shown}")
-    return 0
-
-
-def _report(result, args: dict, text: str) -> None:
-    import sys
-
-    from derivcheck.report import text as report
-
-    out = report.console()
-    for c in result.claims:
-        if c.verdict == "error":
-            _show_error(_locate(text, c.line, c.col, args), c.message)
-            continue
-        report.write_claim(out, c, verbose=True)
-    if any(c.verdict == "error" for c in result.claims):
-        sys.stderr.flush()
 
 
 def _show_error(where, message: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from derivcheck.commands.options import FORMATS, common
+from derivcheck.commands.options import FORMATS, common, run_one
 
 IMAGE_FORMATS = ("svg", "png", "pdf")
 DOT_SUFFIXES = ("dot", "gv")
@@ -59,46 +59,25 @@ def graph(ctx, file, out, of, fmt, seed, samples, timeout):
     Each node shows its expression and, at the first sample point, its value and its
     adjoint ∂output/∂node, computed by derivcheck's own backprop engine.
     """
-    import sys
-
-    from derivcheck.errors import LocatedError
-    from derivcheck.runner import load_model, show_error
+    from derivcheck.report import emit
 
     suffix = out.rsplit(".", 1)[-1].lower() if out and out != "-" and "." in out else ""
     if out and out != "-" and suffix not in DOT_SUFFIXES + IMAGE_FORMATS:
         click.echo(f"derivcheck graph: error: cannot tell the format of {out!r}: use a name ending in "
                    f".dot, .gv, .svg, .png or .pdf (or - for DOT on stdout)", err=True)
         ctx.exit(2)
-    try:
-        checker = load_model(file, seed=seed)
-        if of is not None and of not in checker.graph.node_names and of not in checker.graph.inputs:
-            raise LocatedError(f"--of {of!r} is not an input or node of the problem")
-        if of is None and checker.model.output is None and checker.graph.node_names:
-            sinks = [n for n in checker.graph.node_names
-                     if not any(n in ps for ps in checker.graph.node_parents.values())]
-            raise LocatedError(f"the problem has several outputs ({', '.join(sinks)}); choose one with --of")
-        from derivcheck.dag import build_graph, text_lines, to_dot, to_json
+    result = run_one(ctx, file, seed=seed, samples=samples, timeout=timeout, claims=False, graph=(of,))
+    from derivcheck.dag import to_dot
 
-        data = build_graph(checker, of)
-    except LocatedError as exc:
-        ctx.exit(show_error(file, exc))
+    data = result.graph
     if out is None:
-        if fmt == "json":
-            import json
+        from derivcheck.report.graph_text import write_graph
 
-            click.echo(json.dumps(to_json(data), indent=2, ensure_ascii=False))
-            ctx.exit(0)
-        from rich.text import Text
-
-        from derivcheck.report.text import console
-
-        con = console()
-        for line, style in text_lines(data):
-            con.print(Text(line, style=style or ""))
+        write_graph(data, fmt)
         ctx.exit(0)
     dot_text = to_dot(data)
     if out == "-":
-        click.echo(dot_text, nl=False)
+        emit.document(dot_text, newline=False)
         ctx.exit(0)
     if suffix in DOT_SUFFIXES:
         payload = dot_text.encode("utf-8")
@@ -117,5 +96,5 @@ def graph(ctx, file, out, of, fmt, seed, samples, timeout):
     except OSError as exc:
         click.echo(f"derivcheck graph: error: cannot write {out}: {exc.strerror or exc}", err=True)
         ctx.exit(2)
-    print(f"wrote {out}", file=sys.stderr)
+    click.echo(f"wrote {out}", err=True)
     ctx.exit(0)

@@ -22,6 +22,25 @@ def common(fn):
     return fn
 
 
-def deadline(timeout) -> float:
-    """Seconds a whole problem may take: a few claims' worth of the per-claim timeout."""
-    return 4 * (timeout or 20.0) + 10
+
+def stdin_inputs(paths) -> dict | None:
+    """`-` among the paths: stdin read here, once (a worker process cannot read it)."""
+    if "-" not in paths:
+        return None
+    return {"-": click.get_binary_stream("stdin").read((1 << 20) + 1)}
+
+
+def run_one(ctx, file: str, **options):
+    """One file through the core path (runner.run_file in a worker, under the deadline), for the
+    commands that show one thing about it (steps, graph, hessian). A load error or a hit limit is
+    printed, located, and ends the command with its exit code."""
+    from derivcheck.pool import run_all
+    from derivcheck.report import emit
+    from derivcheck.runner import deadline
+
+    result = run_all([file], jobs=1, deadline=deadline(options.get("timeout")), options=options,
+                     inputs=stdin_inputs([file]))[0]
+    if result.error is not None:
+        emit.problem_error(result)
+        ctx.exit(result.exit_code)
+    return result

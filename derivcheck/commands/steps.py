@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from derivcheck.commands.options import FORMATS, common
+from derivcheck.commands.options import FORMATS, common, run_one
 
 
 @click.command()
@@ -17,6 +17,8 @@ from derivcheck.commands.options import FORMATS, common
 @click.pass_context
 def steps(ctx, file, of, wrt, fmt, seed, samples, timeout):
     """The chain-rule derivation of ∂OF/∂WRT alone."""
-    from derivcheck.steps import run_steps
+    result = run_one(ctx, file, seed=seed, samples=samples, timeout=timeout, claims=False, steps_of=(of, wrt))
+    from derivcheck.report.steps_text import render_steps
 
-    ctx.exit(run_steps(file, of, wrt, fmt, seed=seed))
+    render_steps(result.steps[0], fmt, source=file)
+    ctx.exit(0)

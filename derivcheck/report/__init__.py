@@ -3,6 +3,17 @@
 from __future__ import annotations
 
 
+def console(stream=None, force_plain: bool = False):
+    """A rich Console for reports: plain under NO_COLOR or off a terminal, one line per line (soft wrap)."""
+    import os
+
+    from rich.console import Console
+
+    plain = force_plain or "NO_COLOR" in os.environ
+    return Console(file=stream, soft_wrap=True, no_color=plain, highlight=False, emoji=False,
+                   force_terminal=None if not plain else False)
+
+
 def summary(results) -> dict:
     claims = [c for r in results for c in r.claims]
     verdicts: dict = {}

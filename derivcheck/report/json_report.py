@@ -46,6 +46,8 @@ def problem_dict(r) -> dict:
         out["error"] = dict(r.error)
     if r.derived:
         out["derived"] = [{"of": of, "wrt": wrt, "derivative": text} for of, wrt, text in r.derived]
+    if r.first_wrong:
+        out["first_wrong_step"] = r.first_wrong
     return out
 
 

@@ -14,42 +14,14 @@ import ast
 import re
 from fractions import Fraction
 
-GREEK = frozenset(
-    "alpha beta gamma delta epsilon zeta eta theta iota kappa mu nu xi rho sigma tau upsilon phi chi psi omega "
-    "Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega".split()
-)
+from derivcheck.texnames import escape_text, name_latex
 
 VERDICT_WORDS = {"proved": "proved", "verified": "verified numerically", "expected-fail": "wrong, as expected",
                  "approximate": "approximation", "wrong": "wrong", "error": "error",
                  "inconsistent": "inconsistent", "undecided": "undecided"}
 
 
-# --- names and plain text -------------------------------------------------------
-def _base(name: str) -> str:
-    if len(name) == 1:
-        return name
-    if name in GREEK:
-        return "\\" + name
-    return "\\mathit{" + name + "}"
-
-
-def name_latex(name: str) -> str:
-    """`h1` → `h_{1}`, `L_n` → `L_{n}`, `w_kj` → `w_{kj}`, `alpha` → `\\alpha`, `W[1,2]` → `W_{1,2}`."""
-    index = ""
-    if name.endswith("]") and "[" in name:
-        name, index = name[:-1].split("[", 1)
-        index = index.replace(" ", "")
-    if "_" in name:
-        head, sub = name.split("_", 1)
-        text = _base(head) + "_{" + sub.replace("_", ",") + "}" if head else escape_text(name)
-    else:
-        match = re.fullmatch(r"([A-Za-z]+?)(\d+)", name)
-        text = _base(match.group(1)) + "_{" + match.group(2) + "}" if match else _base(name)
-    if index:
-        text = ("{" + text + "}" if "_" in text else text) + "_{" + index + "}"
-    return text
-
-
+# --- names -------------------------------------------------------------------
 def partial(f: str, v: str) -> str:
     """∂f/∂v as a fraction in LaTeX (names already plain identifiers)."""
     return "\\frac{\\partial " + name_latex(f) + "}{\\partial " + name_latex(v) + "}"
@@ -69,33 +41,6 @@ def derivative_latex(of: str, wrt, inline: bool = False) -> str:
     below = ("\\partial " + name_latex(u) + "^{2}") if u == v else \
         ("\\partial " + name_latex(u) + " \\, \\partial " + name_latex(v))
     return "\\frac{\\partial^{2} " + name_latex(of) + "}{" + below + "}"
-
-
-_TEXT_ESCAPES = {"\\": "\\textbackslash{}", "{": "\\{", "}": "\\}", "$": "\\$", "&": "\\&", "#": "\\#",
-                 "%": "\\%", "_": "\\_", "^": "\\^{}", "~": "\\~{}"}
-_UNICODE_TEXT = {"∂": "$\\partial$", "→": "$\\to$", "×": "$\\times$", "·": "$\\cdot$", "−": "-", "–": "--",
-                 "—": "---", "²": "$^2$", "ᵀ": "$^\\top$", "σ": "$\\sigma$", "√": "$\\surd$", "≈": "$\\approx$",
-                 "’": "'", "‘": "`", "“": "``", "”": "''", "…": "\\ldots{}"}
-
-
-def escape_text(text: str) -> str:
-    """Plain text for LaTeX text mode (and `\\text{}`): specials escaped, other non-ASCII dropped to `?`."""
-    out = []
-    for ch in str(text):
-        if ch in _TEXT_ESCAPES:
-            out.append(_TEXT_ESCAPES[ch])
-        elif ch in _UNICODE_TEXT:
-            out.append(_UNICODE_TEXT[ch])
-        elif ord(ch) < 128:
-            out.append(ch if ch.isprintable() else " ")
-        elif ch.isalpha() and ch.encode("ascii", "ignore") == b"":
-            import unicodedata
-
-            plain = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
-            out.append(plain or "?")
-        else:
-            out.append("?")
-    return "".join(out)
 
 
 def texttt(text: str) -> str:
@@ -301,62 +246,6 @@ def _array_latex(text: str) -> str:
     return "\\begin{bmatrix}" + " \\\\ ".join(rows) + "\\end{bmatrix}"
 
 
-# --- adjoint rules (unicode, as the terminal shows them) -----------------------------
-_RULE_WORDS = {"exp": "\\exp", "log": "\\log", "sin": "\\sin", "cos": "\\cos", "tan": "\\tan", "tanh": "\\tanh",
-               "det": "\\det", "sign": "\\operatorname{sign}", "diag": "\\operatorname{diag}"}
-_RULE_CHARS = {"ᵀ": "^{\\top}", "·": " \\cdot ", "−": "-", "²": "^{2}", "×": " \\times ", "∂": "\\partial ",
-               "σ": "\\sigma", "⊙": "\\odot ", "Σ": "\\sum ", "ᵇ": "^{b}", ";": ",\\quad ", "%": "\\%",
-               "#": "\\#", "&": "\\&", "$": "\\$", "{": "\\{", "}": "\\}", "\\": "\\backslash ", "_": "\\_",
-               "~": "\\sim "}
-_RULE_TOKEN = re.compile(r"\+=|−=|-=|⁻ᵀ|⁻¹|√([A-Za-z][A-Za-z0-9_]*)\u0304?|([A-Za-z][A-Za-z0-9_]*)(\u0304?)|\s{2,}|.", re.S)
-
-
-def rule_latex(text: str, names=frozenset()) -> str:
-    """An adjoint rule such as `W̄ += ȳ xᵀ; x̄ += Wᵀ ȳ   (W̄: 3×4)` in math mode.
-
-    Identifiers that are problem names become names, function words become operators,
-    other words become `\\text{}`.
-    """
-    import unicodedata
-
-    out = []
-    for match in _RULE_TOKEN.finditer(unicodedata.normalize("NFD", text)):
-        token = match.group(0)
-        if token == "+=":
-            out.append(" \\mathrel{+}= ")
-        elif token in ("−=", "-="):
-            out.append(" \\mathrel{-}= ")
-        elif token == "⁻ᵀ":
-            out.append("^{-\\top}")
-        elif token == "⁻¹":
-            out.append("^{-1}")
-        elif token.startswith("√"):
-            out.append("\\sqrt{" + _rule_word(match.group(1), names, token.endswith("\u0304")) + "}")
-        elif match.group(2):
-            out.append(_rule_word(match.group(2), names, bool(match.group(3))))
-        elif token.isspace():
-            out.append("\\quad " if len(token) > 1 else " ")
-        elif token in _RULE_CHARS:
-            out.append(_RULE_CHARS[token])
-        elif token == "\u0304":
-            continue
-        elif ord(token) < 128:
-            out.append(token)
-    return re.sub(r" {2,}", " ", "".join(out)).strip()
-
-
-def _rule_word(word: str, names, bar: bool) -> str:
-    if bar:
-        return "\\bar{" + name_latex(word) + "}"
-    if word in names or len(word) == 1:
-        return name_latex(word)
-    if word in _RULE_WORDS:
-        return _RULE_WORDS[word]
-    if re.fullmatch(r"[A-Za-z]\d+", word):
-        return name_latex(word)
-    return "\\text{" + escape_text(word) + " }"
-
-
 # --- rendering ------------------------------------------------------------------------
 def derivation_rows(dv) -> list:
     """(lhs, rhs) rows of the derivation: local partials, path sum, result (LaTeX strings)."""
@@ -495,9 +384,8 @@ def first_wrong_sentence(fw: dict, math=lambda s: "$" + s + "$") -> str:
     return text
 
 
-def problem_latex(r, note: dict | None = None) -> str:
-    note = note or {}
-    first_wrong = note.get("first_wrong_step")
+def problem_latex(r) -> str:
+    first_wrong = r.first_wrong
     head = [f"% derivcheck solve {_comment(r.file)} ({_comment(r.id)})"]
     if r.title:
         head.append("% " + _comment(r.title))
@@ -512,12 +400,11 @@ def problem_latex(r, note: dict | None = None) -> str:
     for dv in r.steps or ():
         blocks.append(steps_latex(dv).rstrip("\n"))
     if r.claims:
-        blocks.append("Claims and verdicts:\n" + claims_latex(r.claims, note.get("entry_indices")))
+        blocks.append("Claims and verdicts:\n" + claims_latex(r.claims, r.entry_indices))
     if first_wrong:
         blocks.append(first_wrong_sentence(first_wrong))
     return "\n\n".join(blocks) + "\n"
 
 
-def render_results(results, annotations=None) -> str:
-    annotations = annotations or [None] * len(results)
-    return "\n".join(problem_latex(r, a) for r, a in zip(results, annotations))
+def render_results(results) -> str:
+    return "\n".join(problem_latex(r) for r in results)

@@ -61,9 +61,8 @@ def claim_item(c, entry_indices=None) -> str:
     return line
 
 
-def problem_markdown(r, note: dict | None = None) -> str:
-    note = note or {}
-    first_wrong = note.get("first_wrong_step")
+def problem_markdown(r) -> str:
+    first_wrong = r.first_wrong
     out = [f"## {_cell(r.title or r.id)}", "", f"`{r.file}`", ""]
     if r.error is not None:
         e = r.error
@@ -76,13 +75,12 @@ def problem_markdown(r, note: dict | None = None) -> str:
         out.append(steps_markdown(dv))
     if r.claims:
         out += ["### Claims", ""]
-        out += [claim_item(c, note.get("entry_indices")) for c in r.claims]
+        out += [claim_item(c, r.entry_indices) for c in r.claims]
         out.append("")
     if first_wrong:
         out += ["**First wrong step.** " + first_wrong_sentence(first_wrong), ""]
     return "\n".join(out)
 
 
-def render_results(results, annotations=None) -> str:
-    annotations = annotations or [None] * len(results)
-    return "\n".join(problem_markdown(r, a) for r, a in zip(results, annotations))
+def render_results(results) -> str:
+    return "\n".join(problem_markdown(r) for r in results)

@@ -51,7 +51,7 @@ def render_steps(derivation, fmt: str, source: str = "") -> int:
 
         print(steps_markdown(derivation), end="")
         return 0
-    from derivcheck.report.text import console
+    from derivcheck.report import console
 
     write_steps(console(), derivation)
     return 0

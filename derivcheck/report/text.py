@@ -9,19 +9,11 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from derivcheck.report import summary
+from derivcheck.report import console, summary  # noqa: F401 - console: the one every renderer uses
 
 MARK = {"proved": "✓", "verified": "✓", "expected-fail": "✓", "approximate": "≈", "wrong": "✗",
         "error": "!", "inconsistent": "?", "undecided": "?"}
 STYLE = {True: "green", False: "red"}
-
-
-def console(stream=None, force_plain: bool = False) -> Console:
-    import os
-
-    plain = force_plain or "NO_COLOR" in os.environ
-    return Console(file=stream, soft_wrap=True, no_color=plain, highlight=False, emoji=False,
-                   force_terminal=None if not plain else False)
 
 
 def _mark(c) -> str:
@@ -78,7 +70,7 @@ def _value(v) -> str:
     return str(v)
 
 
-def write_problem(out: Console, r, verbose: bool = True, first_wrong: dict | None = None) -> None:
+def write_problem(out: Console, r, verbose: bool = True) -> None:
     head = Text(r.file, style="bold")
     if r.title:
         head.append(f"  {r.title}", style="dim")
@@ -95,8 +87,8 @@ def write_problem(out: Console, r, verbose: bool = True, first_wrong: dict | Non
             write_steps(out, derivation)
     for c in r.claims:
         write_claim(out, c, verbose, file=r.file)
-    if first_wrong:
-        write_first_wrong(out, first_wrong)
+    if r.first_wrong:
+        write_first_wrong(out, r.first_wrong)
 
 
 FIRST_WRONG_LABEL = {"holds": ("✓", "holds", True), "first-wrong": ("✗", "error enters", False),
@@ -132,9 +124,11 @@ def write_error(out: Console, r) -> None:
 
 
 def write_status(out: Console, err: Console, r) -> None:
-    """`check`'s view of one problem: its status line, then what failed (errors to stderr)."""
+    """`check`'s view of one problem: its status line, then what failed (a load error's reason
+    under it, and located on stderr for editors)."""
     out.print(status_line(r))
     if r.error is not None:
+        out.print(Text("  " + r.error["message"]))
         write_error(err, r)
     elif r.exit_code:
         for c in r.claims:
@@ -150,7 +144,11 @@ def status_line(r) -> Text:
         counts: dict = {}
         for c in r.claims:
             counts[c.verdict] = counts.get(c.verdict, 0) + 1
-        line.append("  (" + ", ".join(f"{n} {v}" for v, n in counts.items()) + ")" if counts else "  (no claims)", style="dim")
+        if counts:
+            line.append("  (" + ", ".join(f"{n} {v}" for v, n in counts.items()) + ")", style="dim")
+        else:
+            derived = ", ".join(f"∂{of}/∂{wrt}" for of, wrt, _ in r.derived) or "nothing"
+            line.append(f"  nothing claimed: derived {derived} (--require-claims makes this fail)", style="yellow")
     return line
 
 
@@ -161,3 +159,14 @@ def summary_line(results) -> Text:
     if s["errors"]:
         parts.append(f"{s['errors']} file error{'s' * (s['errors'] != 1)}")
     return Text(", ".join(parts) + f" — exit {s['exit']}", style=STYLE[s["exit"] == 0])
+
+
+def write_grad(r) -> None:
+    """`derivcheck grad`: the derivative (without a claim) or the claim's verdict with its details."""
+    out = console()
+    for of, wrt, text in r.derived:
+        names = [wrt] if isinstance(wrt, str) else list(wrt)
+        out.print(Text(f"∂{'²' if len(names) == 2 else ''}{of}/{'∂' + '∂'.join(names)} = {text}"))
+    for c in r.claims:
+        if c.verdict != "error":  # an unreadable claim is shown by the command, at its argument
+            write_claim(out, c, verbose=True)
