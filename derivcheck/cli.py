@@ -62,16 +62,36 @@ def _harden_environment() -> None:
     # value must neither run nor crash a worker. derivcheck needs none of them.
     for key in [k for k in os.environ if k.startswith("SYMPY_")]:
         del os.environ[key]
+    _reopen_closed_streams()
     import codecs
 
     codecs.register_error("derivcheck-plain", _plain_errors)
     for stream in (sys.stdout, sys.stderr):
         encoding = (getattr(stream, "encoding", None) or "ascii").lower().replace("_", "-")
-        if encoding not in ("utf-8", "utf8") and hasattr(stream, "reconfigure"):
-            try:  # an ASCII-only locale (LANG=C, PYTHONIOENCODING=ascii): plain stand-ins, never a crash
-                stream.reconfigure(errors="derivcheck-plain")
+        # an ASCII-only locale (LANG=C, PYTHONIOENCODING=ascii): plain stand-ins, never a crash; in UTF-8,
+        # the surrogates of a file name that is not UTF-8 are written as escapes (\udcff)
+        errors = "backslashreplace" if encoding in ("utf-8", "utf8") else "derivcheck-plain"
+        if hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors=errors)
             except (ValueError, OSError):
                 pass
+
+
+def _reopen_closed_streams() -> None:
+    """A standard stream closed by the caller (`derivcheck check … 1>&-`) becomes /dev/null: the run and its
+    exit code stand, nothing is printed, and no file or pipe opened later takes the closed descriptor."""
+    for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
+        if getattr(sys, name) is not None:
+            continue
+        try:
+            os.fstat(fd)
+        except OSError:
+            devnull = os.open(os.devnull, os.O_RDWR)
+            if devnull != fd:
+                os.dup2(devnull, fd)
+                os.close(devnull)
+        setattr(sys, name, open(fd, mode, encoding="utf-8", closefd=False))
 
 
 def main() -> None:

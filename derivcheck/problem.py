@@ -7,6 +7,7 @@ Only structure and names are checked here; expressions are parsed later by
 from __future__ import annotations
 
 import difflib
+import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -114,6 +115,17 @@ class Problem:
     claims: tuple = ()
     points: tuple = ()  # of dict name → (value, line, col)
     check: CheckSettings = CheckSettings()
+
+
+FLOAT_MAX = sys.float_info.max
+
+
+def float_number(node, what: str) -> Fraction:
+    """An exact number that float64 can hold: the engine and the sampler evaluate in float64."""
+    value = yamlsafe.as_number(expect_scalar(node, what), what)
+    if abs(value) > FLOAT_MAX:
+        fail(node, f"{what}: {node.text} is beyond the range of a float (about ±1.8e308)")
+    return value
 
 
 def _entries(shape: tuple) -> int:
@@ -293,7 +305,7 @@ class _Reader:
         if isinstance(node, Seq):
             if len(node.items) != 2:
                 fail(node, f"domain of {name!r}: an interval is [lo, hi]")
-            lo, hi = (yamlsafe.as_number(expect_scalar(n, "an interval end"), "an interval end") for n in node.items)
+            lo, hi = (float_number(n, "an interval end") for n in node.items)
             if not lo < hi:
                 fail(node, f"domain of {name!r}: the interval [{lo}, {hi}] is empty")
             return (lo, hi)
@@ -306,7 +318,7 @@ class _Reader:
 
     def value(self, node, shape: tuple, name: str):
         def number(n):
-            return yamlsafe.as_number(expect_scalar(n, f"value of {name!r}"), f"value of {name!r}")
+            return float_number(n, f"value of {name!r}")
 
         if shape == ():
             return number(node)

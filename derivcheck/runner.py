@@ -140,6 +140,7 @@ def run_model(model, request: Request, *, progress: Progress | None = None, done
 
     progress = progress or Progress()
     problem = model.problem
+    _fixed_matrices_invertible(model)
     if request.audit:
         from derivcheck.audit import checker_class
 
@@ -184,6 +185,22 @@ def run_model(model, request: Request, *, progress: Progress | None = None, done
         phase("graph")
         out["graph"] = build_graph(checker, _graph_output(checker, request.graph[0]))
     return ProblemResult(file=problem.path, id=problem.id, title=problem.title, **out)
+
+
+INVERTING_OPS = ("inv", "det", "logdet")  # the engine inverts their argument (in the value or the derivative)
+
+
+def _fixed_matrices_invertible(model) -> None:
+    """A fixed `value:` matrix that inv, det or logdet takes must be invertible: otherwise no point is valid."""
+    import sympy as sp
+
+    fixed = {spec.name: spec for spec in model.problem.inputs if spec.value is not None and len(spec.shape) == 2}
+    for eqn in model.graph.eqns:
+        for name in eqn.args if eqn.op in INVERTING_OPS else ():
+            spec = fixed.get(name)
+            if spec is not None and sp.Matrix(spec.value).det() == 0:
+                raise LocatedError(f"input {name!r} is fixed to a singular matrix, but {eqn.op}({name}) needs an "
+                                   "invertible one (its derivative inverts it)", spec.line, spec.col)
 
 
 def _check_claims(checker, phase, progress, done: dict) -> list:

@@ -117,4 +117,4 @@ def seed_for(problem_id: str, override: int | None) -> int:
         return override
     import zlib
 
-    return zlib.crc32(problem_id.encode("utf-8"))
+    return zlib.crc32(problem_id.encode("utf-8", "surrogatepass"))  # a file name that is not UTF-8 has surrogates

@@ -127,7 +127,10 @@ class Checker:
     # --- engine --------------------------------------------------------------
     def engine_env(self, point: dict, j: int):
         env = {name: np.asarray(point[name], dtype=object).astype(float) for name in self.graph.inputs}
-        env = self.engines[j].forward(env)
+        try:
+            env = self.engines[j].forward(env)
+        except np.linalg.LinAlgError:  # a singular matrix under inv: no value here, as for a pole
+            return None
         for eqn in self.graph.eqns:
             if eqn.op in KINK_OPS and np.any(np.abs(env[eqn.args[0]]) < 1e-6):
                 return None

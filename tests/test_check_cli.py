@@ -248,3 +248,47 @@ def test_help_lists_the_new_commands_without_importing_numpy_or_sympy():
     assert proc.stdout.strip().splitlines()[-1] == "[]"
     for command in ("check", "new", "grad", "schema"):
         assert f"  {command}" in proc.stdout
+
+
+# --- streaming, notices, --require-claims ---------------------------------------------------------
+
+def test_a_load_error_reason_is_on_stdout_under_its_line():
+    code, out, err = cli("check", BROKEN)
+    assert code == 2
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("ERROR"))
+    assert "unknown key 'claim'" in lines[at + 1]
+    assert "typo.yaml:5:1: error: unknown key 'claim'" in err  # located, for editors
+
+
+def test_a_file_without_claims_is_a_visible_notice_and_require_claims_fails_it(tmp_path):
+    (tmp_path / "bare.yaml").write_text("inputs: [x, y]\nnodes: {f: x**2*y}\n")
+    code, out, _ = cli("check", tmp_path)
+    assert code == 0
+    assert "nothing claimed: derived ∂f/∂x, ∂f/∂y" in status_lines(out)[0]
+    code, out, err = cli("check", "--require-claims", tmp_path)
+    assert code == 2
+    assert status_lines(out)[0].startswith("ERROR")
+    assert "nothing claimed: the problem has no claims (--require-claims)" in out
+
+
+def test_ctrl_c_shows_the_problems_that_finished(tmp_path):
+    """A line per problem is printed as it is decided; Ctrl-C ends the run (exit 130) with what finished."""
+    import signal
+    import time
+
+    (tmp_path / "a-quick.yaml").write_text("inputs: [x]\nnodes: {f: x**2}\nclaims: [{wrt: x, is: 2*x}]\n")
+    (tmp_path / "b-slow.yaml").write_text("inputs:\n  X: {shape: [6, 6], domain: invertible}\ncheck: {samples: 1000}\n"
+                                          "nodes: {f: logdet(X)}\nclaims: [{wrt: X, is: inv(X).T}]\n")
+    proc = subprocess.Popen([sys.executable, "-m", "derivcheck", "check", "--jobs", "1", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env_plain(), cwd=ROOT)
+    first = proc.stdout.readline().decode()
+    assert first.startswith("PASS") and "a-quick.yaml" in first  # printed before the slow file is done
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    out = out.decode()
+    assert "interrupted (Ctrl-C): 1 of 2 problem files checked" in out
+    assert out.rstrip().endswith("1 problem, 1 claims, 1 proved — exit 0")
+    assert b"Traceback" not in err

@@ -355,3 +355,36 @@ def test_schema_is_json(invoke):
     assert code == 0
     schema = json.loads(out)
     assert "properties" in schema or "$defs" in schema
+
+
+# --- solve on several files, hessian's sample point ------------------------------------------------
+
+def test_solve_takes_several_files_in_the_order_given(invoke, write_problem):
+    good, wrong = write_problem(GOOD, "good.yaml"), write_problem(WRONG, "wrong.yaml")
+    code, out, err = invoke("solve", wrong, good)
+    assert code == 1
+    assert out.index(str(wrong)) < out.index(str(good))
+    assert out.rstrip().splitlines()[-1] == "2 problems, 3 claims, 2 proved, 1 wrong — exit 1"
+    code, out, err = invoke("solve", "--format", "json", good, wrong)
+    assert [p["file"] for p in json.loads(out)["problems"]] == [str(good), str(wrong)]
+
+
+def test_solve_shows_a_load_error_on_stdout_too(invoke, write_problem):
+    path = write_problem("inputs: [x]\nnodes: {f: x**2}\nclaim: []\n")
+    code, out, err = invoke("solve", path)
+    assert code == 2
+    assert f"{path}:3:1: error: unknown key 'claim'" in out
+    assert f"{path}:3:1: error: unknown key 'claim'" in err
+
+
+def test_hessian_says_at_which_sample_point(invoke, write_problem):
+    path = write_problem("inputs: [x, y]\nnodes: {f: x**3*y}\n")
+    code, out, err = invoke("hessian", path, "--of", "f", "--wrt", "x", "--seed", "3")
+    assert code == 0, err
+    head, diagonal = out.splitlines()[:2]
+    point = dict(part.split(" = ") for part in head.split(": at ", 1)[1].split(", "))
+    assert set(point) == {"x", "y"}
+    x, y = float(point["x"]), float(point["y"])
+    assert diagonal.startswith("  diag ∂²f/∂x² = ")
+    shown = float(diagonal.split(" = ")[1])
+    assert shown == pytest.approx(6 * x * y, rel=1e-5)  # ∂²(x³y)/∂x² at the point shown

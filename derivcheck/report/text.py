@@ -138,7 +138,7 @@ def write_status(out: Console, err: Console, r) -> None:
 
 def status_line(r) -> Text:
     label = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "undecided": "UNDECIDED", "internal-error": "INTERNAL"}[r.status]
-    line = Text(f"{label:<9}", style=STYLE[r.status == "pass"])
+    line = Text(f"{label:<8} ", style=STYLE[r.status == "pass"])
     line.append(r.file)
     if r.error is None:
         counts: dict = {}
