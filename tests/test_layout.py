@@ -90,6 +90,20 @@ def test_only_report_prints():
     assert offenders == []
 
 
+def test_only_commands_exit():
+    """sys.exit / ctx.exit only in commands/ and cli.py; a worker process ends itself only in pool.py."""
+    exits = re.compile(r"\bsys\.exit\(|\bctx\.exit\(|\bSystemExit\b|\bos\._exit\(")
+    offenders = []
+    for name, path in _modules().items():
+        if name.startswith("derivcheck.commands") or name == "derivcheck.cli":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            code = line.split("#", 1)[0]
+            if exits.search(code) and not (name == "derivcheck.pool" and "os._exit(" in code):
+                offenders.append(f"{path.relative_to(PACKAGE.parent)}:{number}: {line.strip()}")
+    assert offenders == []
+
+
 def test_no_import_circles():
     circles = _circles(_graph())
     assert [sorted(c) for c in circles if c not in PENDING_CIRCLES] == []
