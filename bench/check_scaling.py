@@ -11,8 +11,8 @@ random integer coefficients, one of sin/exp/tanh/log-free functions) with three 
 FAIL lines too. Then, through the real command line (a subprocess, wall time):
 
   1. `derivcheck check DIR --jobs 1` and `--jobs 2`, alternating, `--repeat` times each (best
-     wall time counts): wall times, speed-up, files per second; the runs must print the same
-     lines in the same order;
+     wall time counts), as JSON (text prints each line as its problem finishes): wall times,
+     speed-up, files per second; the runs must give the same document, in sorted order;
   2. `--shard 1/2` and `--shard 2/2`: together they must list every file exactly once.
 
 Prints the figures and OK/MISMATCH for each assertion; exits 1 when one fails. It first
@@ -128,8 +128,10 @@ def available_parallelism(n: int = 6_000_000) -> float:
 
 
 def status_files(out: str) -> list:
-    return [line.split()[1] for line in out.splitlines()
-            if line.split(" ", 1)[0] in ("PASS", "FAIL", "ERROR", "UNDECIDED", "INTERNAL")]
+    """The problems of a `--format json` run, in its order (text streams lines as they finish)."""
+    import json
+
+    return [problem["file"] for problem in json.loads(out)["problems"]]
 
 
 def main() -> int:
@@ -152,7 +154,7 @@ def main() -> int:
         stable = True
         for _ in range(max(1, args.repeat)):
             for jobs in (1, 2):  # alternating, so that a busy moment of the machine hits both
-                wall, code, out = run(folder, "--jobs", str(jobs))
+                wall, code, out = run(folder, "--jobs", str(jobs), "--format", "json")
                 stable &= outputs.setdefault(jobs, out) == out
                 timings[jobs] = min(timings.get(jobs, wall), wall)
                 print(f"  --jobs {jobs}: {wall:6.2f} s wall, {CPU['last']:6.2f} s CPU "
@@ -160,13 +162,13 @@ def main() -> int:
         for jobs in (1, 2):
             wall = timings[jobs]
             print(f"--jobs {jobs}: best {wall:6.2f} s wall, {len(files) / wall:6.1f} files/s, "
-                  f"{len(status_files(outputs[jobs]))} problem lines")
+                  f"{len(status_files(outputs[jobs]))} problems")
         ok &= stable
         print(f"same output on every repeat: {'OK' if stable else 'MISMATCH'}")
         print(f"speed-up --jobs 2 over --jobs 1: {timings[1] / timings[2]:.2f}x")
         same = outputs[1] == outputs[2] and len(status_files(outputs[1])) == len(files)
         ok &= same
-        print(f"same lines in the same order (--jobs 1 vs 2): {'OK' if same else 'MISMATCH'}")
+        print(f"same document, same order (--jobs 1 vs 2): {'OK' if same else 'MISMATCH'}")
         ordered = status_files(outputs[1]) == sorted(status_files(outputs[1]))
         ok &= ordered
         print(f"output sorted by path: {'OK' if ordered else 'MISMATCH'}")
@@ -175,7 +177,7 @@ def main() -> int:
         print(f"--jobs 2 faster than --jobs 1: {'OK' if faster else 'MISMATCH'}")
         shards = []
         for k in (1, 2):
-            wall, code, out = run(folder, "--shard", f"{k}/2")
+            wall, code, out = run(folder, "--shard", f"{k}/2", "--format", "json")
             shards.append(status_files(out))
             print(f"--shard {k}/2: {len(shards[-1])} files, {wall:.2f} s, exit {code}")
         union = shards[0] + shards[1]
