@@ -64,9 +64,11 @@ class _Dag:
 def first_wrong_step(model, claims) -> dict | None:
     """The first wrong step and its consequences, or None.
 
-    None unless the problem claims at least two different first-order derivatives
-    (of, wrt) of its DAG and at least one of them is wrong (a `wrong` verdict, or an
-    `expect: fails` claim found wrong).
+    None unless some wrong claim (a `wrong` verdict, or an `expect: fails` claim found
+    wrong) is a step of a derivation: a different derivative of the DAG builds on it, or it
+    builds on one; and no other claim of the same derivative holds. Alternatives of one derivative are never steps of each other, and claims
+    about unrelated parts of the DAG are separate derivations: only the chain holding the
+    first wrong step is listed.
     """
     dag = _Dag(model.graph)
     node_names = set(model.graph.node_names)
@@ -75,11 +77,14 @@ def first_wrong_step(model, claims) -> dict | None:
         if len(c.wrt) != 1 or c.verdict in ("error", "approximate") or not dag.knows(c.of) or not dag.knows(c.wrt[0]):
             continue
         steps.setdefault((c.of, c.wrt[0]), []).append(c)
-    if len(steps) < 2:
-        return None
-    wrong = [s for s, cs in steps.items() if any(c.verdict in WRONG for c in cs)]
+    chains = _chains(dag, list(steps))
+    wrong = [s for s, cs in steps.items() if len(chains[s]) > 1 and any(c.verdict in WRONG for c in cs)
+             and not any(c.verdict in HOLDS for c in cs)]  # a right alternative: the derivation holds there
     if not wrong:
         return None
+    first_chain = chains[min(wrong, key=dag.key)]
+    steps = {s: cs for s, cs in steps.items() if s in first_chain}
+    wrong = [s for s in wrong if s in first_chain]
     order = sorted(steps, key=dag.key)
     roots = sorted((s for s in wrong if not any(dag.uses(s, w) for w in wrong)), key=dag.key)
     first = roots[0]
@@ -128,8 +133,30 @@ def first_wrong_step(model, claims) -> dict | None:
     return out
 
 
+def _chains(dag, steps: list) -> dict:
+    """step → the set of steps connected to it by building on one another (itself included)."""
+    chain = {s: {s} for s in steps}
+    for a in steps:
+        for b in steps:
+            if dag.uses(a, b) and chain[a] is not chain[b]:
+                merged = chain[a] | chain[b]
+                for s in merged:
+                    chain[s] = merged
+    return chain
+
+
 def _true_text(c, node_names: set) -> str:
-    """The true value in the claim's own vocabulary: node names when the claim uses them."""
+    """The true value, bounded, in the claim's own vocabulary (node names when the claim uses them)."""
+    from derivcheck.safetext import bounded
+
+    return bounded(_true_full(c, node_names) or c.diagnosis or "of another shape (see the claim's diagnosis)",
+                   TRUE_WIDTH)
+
+
+TRUE_WIDTH = 200
+
+
+def _true_full(c, node_names: set) -> str:
     if not c.truth_nodes or c.truth_nodes == c.truth_text:
         return c.truth_text or c.truth_nodes
     text = c.reading or c.claim_text

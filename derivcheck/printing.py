@@ -1,4 +1,9 @@
-"""Sympy values as short text, the way a solution sheet writes them (f'(x), not Derivative(...))."""
+"""Sympy values as short text, the way a solution sheet writes them (f'(x), not Derivative(...)).
+
+No sympy internal name reaches a reader: Max, Min, Abs, Heaviside and sign print as the
+expression language writes them (max, min, abs, relu', abs'), so what is shown can be pasted
+back into a claim.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +40,22 @@ class SheetPrinter(StrPrinter):
         return super()._print_Subs(expr)
 
 
+    def _print_Max(self, expr):
+        return "max(" + ", ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Min(self, expr):
+        return "min(" + ", ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Abs(self, expr):
+        return f"abs({self._print(expr.args[0])})"
+
+    def _print_Heaviside(self, expr):
+        return f"relu'({self._print(expr.args[0])})"
+
+    def _print_sign(self, expr):
+        return f"abs'({self._print(expr.args[0])})"
+
+
 _PRINTER = SheetPrinter({"order": "grlex"})
 
 
@@ -60,3 +81,4 @@ def _nested(array: np.ndarray) -> str:
 def number(x) -> str:
     f = float(x)
     return f"{f:.10g}"
+

@@ -138,6 +138,8 @@ class Derivation:
     result_latex: str = ""
     rules_latex: tuple = ()  # (node, LaTeX) adjoint rules for tensor nodes
     names_latex: dict = field(default_factory=dict)  # every name of the problem → LaTeX
+    adjoints: tuple = ()  # steps_matrix.Adjoint per name on the paths: the matrix form of a tensor problem
+    expanded: bool = True  # the entry-wise steps were built (always for scalars; tensors only with --expand)
 
 
 def d(f: str, v: str) -> str:

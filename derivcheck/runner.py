@@ -33,6 +33,7 @@ class Request:
     closed_forms: bool = False  # sympy's closed forms beside passing claims, for the reader of `solve`
     steps: bool = False  # the chain-rule steps of the derivative the problem is about (solve)
     steps_of: tuple | None = None  # (of, wrt): the steps of that derivative (derivcheck steps)
+    expand: bool = False  # tensor steps entry by entry too, never shortened (--expand, LaTeX)
     first_wrong: bool = False  # the first wrong step of a claimed derivation
     audit: bool = False  # the mutation audit of every passing claim
     hessian: tuple | None = None  # (of or None, wrt or None): the Hessian diagonal comparison
@@ -173,7 +174,8 @@ def run_model(model, request: Request, *, progress: Progress | None = None, done
         from derivcheck.steps import derivations_for, derive
 
         phase("steps")
-        out["steps"] = [derive(checker, *_names(checker, request.steps_of))] if request.steps_of else derivations_for(checker)
+        out["steps"] = ([derive(checker, *_names(checker, request.steps_of), expand=request.expand)] if request.steps_of
+                        else derivations_for(checker, expand=request.expand))
     if request.hessian:
         from derivcheck import hessian_report
 

@@ -15,6 +15,7 @@ import sympy as sp
 from derivcheck.ops import OPS, fmt_shape
 from derivcheck.printing import number, show
 from derivcheck.results import Derivation, d
+from derivcheck.safetext import bounded
 
 BAR = "\u0304"
 
@@ -29,9 +30,19 @@ def on_paths(sym, f: str, v: str) -> list:
     return [n for n in sym.graph.node_names if n in below and n in above]
 
 
-def derive(checker, f: str, v: str) -> Derivation:
+def derive(checker, f: str, v: str, expand: bool = False) -> Derivation:
+    """The steps of ∂f/∂v. A tensor problem gets its matrix form; the entry-wise steps are
+    built only for scalars or with `expand` (they are what would otherwise be cut)."""
+    from derivcheck.steps_matrix import adjoints, is_tensor
+
     sym = checker.sym
     nodes = on_paths(sym, f, v)
+    tensor = is_tensor(sym, nodes + [v])
+    matrix = adjoints(sym, f, v, nodes) if tensor else ()
+    table, point = _table(checker, f, v, nodes)
+    if tensor and not expand:
+        return Derivation(f, v, (), "", "", "", (), table, point, adjoints=matrix, expanded=False)
+    brief = (lambda text: text) if expand else bounded
     members = set(nodes) | {v}
     tex = Tex(sym)
     partials, partials_tex = [], []
@@ -40,29 +51,23 @@ def derive(checker, f: str, v: str) -> Derivation:
             if parent in members:
                 local = sym.local_jacobian(child, parent)
                 substituted = sym.substitute(local)
-                partials.append((child, parent, show(local), _brief(show(substituted))))
+                partials.append((child, parent, brief(show(local)), brief(show(substituted))))
                 partials_tex.append((child, parent, tex(local), tex(substituted)))
     truth = sym.derivative(f, v)
     result = sym.substitute(truth)
     simplified = np.vectorize(_simplified, otypes=[object])(result) if result.size <= 64 else result
     rules = _rules(sym, f, nodes, v, tex)
-    table, point = _table(checker, f, v, nodes)
-    return Derivation(f, v, tuple(partials), _path_sum(sym, f, v, nodes), show(truth), _brief(show(simplified)),
+    return Derivation(f, v, tuple(partials), _path_sum(sym, f, v, nodes), brief(show(truth)), brief(show(simplified)),
                       tuple((n, text) for n, text, _ in rules), table, point,
                       partials_latex=tuple(partials_tex),
                       path_sum_latex=_path_sum(sym, f, v, nodes, d=tex.partial, dot=" ", left="\\left(",
                                                right="\\right)"),
                       result_nodes_latex=tex(truth), result_latex=tex(simplified),
-                      rules_latex=tuple((n, latex) for n, _, latex in rules), names_latex=dict(tex.names))
+                      rules_latex=tuple((n, latex) for n, _, latex in rules), names_latex=dict(tex.names),
+                      adjoints=matrix)
 
 
-LONG = 400
 SIMPLIFY_OPS = 60
-
-
-def _brief(text: str) -> str:
-    """Fully substituted tensors are long; past LONG characters the node-name form says enough."""
-    return text if len(text) <= LONG else text[:LONG] + " … (truncated)"
 
 
 def _simplified(e):
@@ -80,7 +85,7 @@ class Tex:
     """sympy values as LaTeX with the problem's names written as on paper (h1 → h_{1}, W[1,2] → W_{1,2})."""
 
     def __init__(self, sym):
-        from derivcheck.texnames import name_latex
+        from derivcheck.report.latex_out import name_latex
 
         self.name = name_latex
         self.names = {name: name_latex(name) for name in sym.symbols}
@@ -128,7 +133,7 @@ def _bar(name: str) -> str:
 
 def _rules(sym, f: str, nodes: list, v: str, tex) -> list:
     """The adjoint rule applied at each tensor node, instantiated with the node's names: (node, text, LaTeX)."""
-    from derivcheck.texnames import rule_latex
+    from derivcheck.report.latex_out import rule_latex
 
     graph = sym.graph
     if all(graph.shapes[n] == () for n in nodes) and graph.shapes[v] == ():
@@ -165,13 +170,19 @@ def _recognize(sym, adj: np.ndarray, node: str, tex) -> tuple:
 
 
 def _instantiate(rule: str, args: tuple, out: str, graph) -> str:
-    """The op's rule with its operands' names: Ā += Ḡ Bᵀ becomes W̄ += ȳ xᵀ."""
-    letters = ["a", "b"]
-    text = unicodedata.normalize("NFD", rule)
-    for letter, name in zip(letters, args):
-        text = text.replace(letter.upper() + BAR, _bar(name)).replace(letter + BAR, _bar(name))
-        text = text.replace(letter.upper(), name).replace(f"({letter})", f"({name})").replace(f"{letter}ᵇ", f"{name}^b")
-    text = text.replace("G" + BAR, _bar(out)).replace("g" + BAR, _bar(out))
+    """The op's rule with its operands' names: Ā += Ḡ Bᵀ becomes W̄ += ȳ xᵀ (s, the softmax, is the node)."""
+    from derivcheck.steps_matrix import LETTER
+
+    names = {"a": args[0], "b": args[1] if len(args) > 1 else None}
+
+    def name(match):
+        letter, bar = match.groups()
+        target = out if letter in "gGs" else names.get(letter.lower()) or letter
+        return _bar(target) if bar else target
+
+    text = LETTER.sub(name, unicodedata.normalize("NFD", rule))
+    if names["b"]:
+        text = text.replace("ᵇ", f"^{names['b']}")
     text = unicodedata.normalize("NFC", text)
     shapes = ", ".join(f"{_bar(a)}: {fmt_shape(graph.shapes[a])}" for a in args if a in graph.shapes)
     return f"{text}   ({shapes})"
@@ -208,13 +219,16 @@ def _num(value) -> str:
     return "[" + ", ".join(_num(x) for x in array) + "]"
 
 
-def derivations_for(checker) -> list:
-    """The steps solve prints: one derivation per distinct (of, wrt) of the first-order claims."""
+def derivations_for(checker, expand: bool = False) -> list:
+    """The steps solve prints: those of the derivative the problem is about — the output with
+    respect to the first claimed input (else the first claim of the output, else the first claim)."""
     pairs = []
     for claim in checker.model.claims:
         if claim.error is None and len(claim.wrt) == 1 and (claim.of, claim.wrt[0]) not in pairs:
             pairs.append((claim.of, claim.wrt[0]))
-    if not checker.model.claims and checker.model.output:
-        pairs = [(checker.model.output, name) for name in checker.graph.inputs]
-    final = [p for p in pairs if p[0] == checker.model.output] or pairs
-    return [derive(checker, f, v) for f, v in final[-1:]] if final else []
+    output = checker.model.output
+    if not checker.model.claims and output:
+        pairs = [(output, name) for name in checker.graph.inputs]
+    chosen = ([p for p in pairs if p[0] == output and p[1] in checker.graph.inputs]
+              or [p for p in pairs if p[0] == output] or pairs)
+    return [derive(checker, *chosen[0], expand=expand)] if chosen else []

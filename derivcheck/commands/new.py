@@ -7,7 +7,7 @@ import os
 import click
 
 STARTER = """\
-# A derivcheck problem (format 1; the full contract is SPEC.md, editor support: docs/ci.md).
+# A derivcheck problem (format 1; the reference is docs/format.md, editor support: docs/ci.md).
 # Check it with:   derivcheck solve {file}      (steps and verdicts)
 #              or: derivcheck check {folder}    (CI mode, every problem under the folder)
 # For completion and validation in an editor (VS Code YAML, …), save the schema once with

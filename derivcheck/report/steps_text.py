@@ -6,27 +6,54 @@ import dataclasses
 import json
 
 
+POINT_WIDTH = 160
+
+
 def lines(derivation) -> list:
     dv = derivation
-    out = [f"Chain rule for ∂{dv.of}/∂{dv.wrt}:"]
+    out = [f"Chain rule for ∂{dv.of}/∂{dv.wrt}" + (":" if dv.expanded or not dv.adjoints
+                                                   else ", in matrix form (--expand for the entries):")]
+    if dv.adjoints:
+        if dv.expanded:
+            out.append("  in matrix form:")
+        out.extend(f"  {'  ' * dv.expanded}{adjoint.line(dv.of)}" for adjoint in dv.adjoints)
+        final = dv.adjoints[-1]
+        if final.short and not dv.expanded:
+            out.append(f"  result: ∂{dv.of}/∂{dv.wrt} = {final.short}")
+    if dv.expanded:
+        out.extend(_entrywise(dv))
+    if dv.table:
+        point = ", ".join(f"{k} = {v}" for k, v in dv.point.items())
+        if len(point) <= POINT_WIDTH:
+            out.append(f"  backprop table at {point}:")
+        else:  # one input a line, so no line grows with the number of inputs
+            out.append("  backprop table at")
+            out.extend(f"    {k} = {v}" for k, v in dv.point.items())
+        width = max(len(r[0]) for r in dv.table)
+        out.append(f"    {'node':<{width}}  {'value':>16}  adjoint ∂{dv.of}/∂node")
+        for name, value, adjoint in dv.table:
+            out.append(f"    {name:<{width}}  {value:>16}  {adjoint}")
+    return out
+
+
+def _entrywise(dv) -> list:
+    """Local partials, the path sum and the result, as solution 1b writes them."""
+    out = []
     if dv.partials:
         out.append("  local partial derivatives:")
         for child, parent, named, substituted in dv.partials:
             same = named == substituted
             out.append(f"    ∂{child}/∂{parent} = {named}" + ("" if same else f" = {substituted}"))
-    out.append(f"  path sum (backprop order): ∂{dv.of}/∂{dv.wrt} = {dv.path_sum}")
-    out.append(f"    = {dv.result_nodes}")
-    out.append(f"    = {dv.result}")
+    whole = f"∂{dv.of}/∂{dv.wrt}"
+    if dv.path_sum != whole:  # a single edge: "∂f/∂A = ∂f/∂A" says nothing
+        out.append(f"  path sum (backprop order): {whole} = {dv.path_sum}")
+        out.append(f"    = {dv.result_nodes}")
+        out.append(f"    = {dv.result}")
+    else:
+        out.append(f"  {whole} = {dv.result_nodes}" + ("" if dv.result == dv.result_nodes else f" = {dv.result}"))
     if dv.rules:
         out.append("  adjoint rules:")
         out.extend(f"    {text}" for _, text in dv.rules)
-    if dv.table:
-        point = ", ".join(f"{k} = {v}" for k, v in dv.point.items())
-        out.append(f"  backprop table at {point}:")
-        width = max(len(r[0]) for r in dv.table)
-        out.append(f"    {'node':<{width}}  {'value':>16}  adjoint ∂{dv.of}/∂node")
-        for name, value, adjoint in dv.table:
-            out.append(f"    {name:<{width}}  {value:>16}  {adjoint}")
     return out
 
 

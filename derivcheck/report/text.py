@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.text import Text
 
 from derivcheck.report import console, summary  # noqa: F401 - console: the one every renderer uses
+from derivcheck.safetext import bounded, escape
 
 MARK = {"proved": "✓", "verified": "✓", "expected-fail": "✓", "approximate": "≈", "wrong": "✗",
         "error": "!", "inconsistent": "?", "undecided": "?"}
@@ -109,8 +110,7 @@ def write_first_wrong(out: Console, fw: dict) -> None:
         line.append(f"{mark} {label:<14}", style=STYLE[good])
         line.append(f"∂{step['of']}/∂{step['wrt']} = {step['claimed']}")
         if step["status"] == "first-wrong":
-            true = fw["true"] if len(fw["true"]) <= 120 else fw["true"][:120] + " …"
-            line.append(f"   (true: {true})")
+            line.append(f"   (true: {bounded(fw['true'], 120)})")
         out.print(line)
     out.print(Text("  " + fw["message"], style="bold"))
     for other in fw["independent"]:

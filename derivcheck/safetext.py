@@ -1,0 +1,37 @@
+"""Text from a problem file made safe and short for output.
+
+A title, a claim's name or a file name is the file author's text: printed raw, an escape
+sequence could clear the screen and a newline could start a line that looks like
+derivcheck's own ("PASS …"). `escape` writes control characters visibly; `bounded` keeps
+a long value to a readable length, cut between terms and saying how long it was.
+"""
+
+from __future__ import annotations
+
+import re
+
+LONG = 400
+_BOUNDARIES = ("], [", ", ", " + ", " - ", " − ", "; ")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def bounded(text: str, limit: int = LONG) -> str:
+    """At most about `limit` characters, cut between terms (never inside one), saying how long it was."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    cut = max(head.rfind(b) for b in _BOUNDARIES)
+    if cut > limit // 2:
+        head = head[:cut]
+    return f"{head} … ({len(text)} characters; --expand for all)"
+
+
+def _visible(match) -> str:
+    char = match.group()
+    code = ord(char)
+    return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char, f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def escape(text: str) -> str:
+    """Control characters (and bidirectional overrides) written as \\x1b, \\n, \\u202e."""
+    return _CONTROL.sub(_visible, str(text))
