@@ -85,7 +85,7 @@ class Tex:
     """sympy values as LaTeX with the problem's names written as on paper (h1 → h_{1}, W[1,2] → W_{1,2})."""
 
     def __init__(self, sym):
-        from derivcheck.report.latex_out import name_latex
+        from derivcheck.texnames import name_latex
 
         self.name = name_latex
         self.names = {name: name_latex(name) for name in sym.symbols}
@@ -133,7 +133,7 @@ def _bar(name: str) -> str:
 
 def _rules(sym, f: str, nodes: list, v: str, tex) -> list:
     """The adjoint rule applied at each tensor node, instantiated with the node's names: (node, text, LaTeX)."""
-    from derivcheck.report.latex_out import rule_latex
+    from derivcheck.texnames import rule_latex
 
     graph = sym.graph
     if all(graph.shapes[n] == () for n in nodes) and graph.shapes[v] == ():
