@@ -142,6 +142,19 @@ class Derivation:
     expanded: bool = True  # the entry-wise steps were built (always for scalars; tensors only with --expand)
 
 
+LOCAL = "\1"  # in Adjoint.terms: f's own gradient with respect to the name, without a short form
+
+
+@dataclass(frozen=True)
+class Adjoint:
+    """One adjoint of the matrix-form steps (steps_matrix): ∂f/∂node = terms = short, with its shape."""
+
+    node: str
+    terms: str  # the contributions in ∂-names: ∂L/∂y xᵀ
+    short: str  # the same with the children's short forms substituted ("" when none)
+    shape: str
+
+
 def d(f: str, v: str) -> str:
     """∂f/∂v as every report writes it."""
     return f"∂{f}/∂{v}"

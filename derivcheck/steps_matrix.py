@@ -10,38 +10,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
-
 import numpy as np
 import sympy as sp
 
 from derivcheck.ops import OPS, fmt_shape
 from derivcheck.printing import show_expr
-from derivcheck.safetext import bounded
+from derivcheck.results import LOCAL, Adjoint
 
 SHORT = 80  # a substituted form longer than this is kept as its ∂-name
 RECOGNIZE_ENTRIES = 64  # recognising a short form looks at every entry: only small tensors
 BAR = "\u0304"
 HOLE = "\0"  # where the child's adjoint goes in an instantiated rule
-LOCAL = "\1"  # f's own gradient with respect to its parent, without a short form
 _PART = re.compile(r"^([aAbB])\u0304\s*([+−])=\s*(.+)$")
 LETTER = re.compile(r"(?<![A-Za-z])([aAbBgGs])(\u0304?)(?![A-Za-z])")
-
-
-@dataclass(frozen=True)
-class Adjoint:
-    node: str
-    terms: str  # the contributions in ∂-names: ∂L/∂y xᵀ
-    short: str  # the same with the children's short forms substituted ("" when none)
-    shape: str
-
-    def line(self, of: str) -> str:
-        if self.terms == LOCAL and not self.short:
-            return f"∂{of}/∂{self.node}: {self.shape}, entry by entry with --expand"
-        text = f"∂{of}/∂{self.node} = {self.terms.replace(LOCAL, f'∂{of}/∂{self.node}')}"
-        if self.short and self.short != self.terms:
-            text += f" = {self.short}"
-        return f"{bounded(text)}   ({self.shape})"
 
 
 def is_tensor(sym, names) -> bool:

@@ -16,7 +16,7 @@ def lines(derivation) -> list:
     if dv.adjoints:
         if dv.expanded:
             out.append("  in matrix form:")
-        out.extend(f"  {'  ' * dv.expanded}{adjoint.line(dv.of)}" for adjoint in dv.adjoints)
+        out.extend(f"  {'  ' * dv.expanded}{adjoint_line(adjoint, dv.of)}" for adjoint in dv.adjoints)
         final = dv.adjoints[-1]
         if final.short and not dv.expanded:
             out.append(f"  result: ∂{dv.of}/∂{dv.wrt} = {final.short}")
@@ -34,6 +34,20 @@ def lines(derivation) -> list:
         for name, value, adjoint in dv.table:
             out.append(f"    {name:<{width}}  {value:>16}  {adjoint}")
     return out
+
+
+def adjoint_line(adjoint, of: str) -> str:
+    """∂L/∂W = ∂L/∂y xᵀ = 2 y xᵀ   (3×4); an adjoint with no short form says where its entries are."""
+    from derivcheck.results import LOCAL
+    from derivcheck.safetext import bounded
+
+    whole = f"∂{of}/∂{adjoint.node}"
+    if adjoint.terms == LOCAL and not adjoint.short:
+        return f"{whole}: {adjoint.shape}, entry by entry with --expand"
+    text = f"{whole} = {adjoint.terms.replace(LOCAL, whole)}"
+    if adjoint.short and adjoint.short != adjoint.terms:
+        text += f" = {adjoint.short}"
+    return f"{bounded(text)}   ({adjoint.shape})"
 
 
 def _entrywise(dv) -> list:
