@@ -36,7 +36,10 @@ class EntryLowerer(Lowerer):
         raise ExprError("an index is an index name or an integer", node.pos)
 
     def visit_Index(self, node: exprs.Index) -> str:
-        base = super().visit_Name(exprs.Name(node.base, node.pos))
+        if node.of is not None:  # an entry of a derivative: grad(L, a3)[k] (solution sheets write these)
+            base = self.visit(node.of)
+        else:
+            base = super().visit_Name(exprs.Name(node.base, node.pos))
         shape = self.graph.shapes[base]
         if len(node.indices) != len(shape):
             raise ExprError(f"{node.base} has {len(shape)} ind{'ex' if len(shape) == 1 else 'ices'}, "

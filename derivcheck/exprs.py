@@ -98,6 +98,7 @@ class Index:
     base: str
     indices: tuple
     pos: int
+    of: "Call | None" = None  # an indexed derivative, `grad(L, a3)[k]` (entries claims only); base is its fn
 
 
 Expr = Num | Name | Neg | Bin | Transpose | Call | Index
@@ -294,12 +295,17 @@ class _Converter:
     def _Subscript(self, node: ast.Subscript, depth: int) -> Expr:
         if not self.entries:
             self.fail("indexing x[k] is only allowed in `entries` claims", node)
-        if not isinstance(node.value, ast.Name):
-            self.fail("only a name can be indexed, as in x[k] or W[i, j]", node)
+        derivative = (isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name)
+                      and node.value.func.id in CLAIM_FUNCTIONS)
+        if not isinstance(node.value, ast.Name) and not derivative:
+            self.fail("only a name or a derivative can be indexed, as in x[k], W[i, j] or grad(L, a)[k]", node)
         parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
         if isinstance(node.slice, ast.Slice) or any(isinstance(p, ast.Slice) for p in parts):
             self.fail("slices are not allowed; index one entry, as in W[i, j]", node)
         indices = tuple(self.convert(p, depth) for p in parts)
+        if derivative:
+            call = self._Call(node.value, depth)
+            return Index(call.fn, indices, self.pos(node), of=call)
         return Index(self._Name(node.value, depth).id, indices, self.pos(node))
 
     def _Call(self, node: ast.Call, depth: int) -> Expr:
@@ -345,4 +351,6 @@ def names_in(expr: Expr) -> list[Name]:
             stack.extend((node.right, node.left))
         elif isinstance(node, (Call, Index)):
             stack.extend(reversed(node.args if isinstance(node, Call) else node.indices))
+            if isinstance(node, Index) and node.of is not None:
+                stack.append(node.of)
     return found

@@ -16,6 +16,7 @@ COMMANDS = {
     "audit": "Mutation audit: which plausible wrong answers would the problem not catch?",
     "grad": "Differentiate EXPR (one-liner): check --claim, or print the derivative.",
     "new": "Write a commented starter problem to FILE that passes `derivcheck check`.",
+    "sheet": "Check every derivative statement of a Markdown or LaTeX solution sheet, where it stands.",
     "schema": "Print the JSON Schema of the problem format (for editors).",
 }
 

@@ -1,0 +1,115 @@
+"""Check a sheet: read it, lower its statements, and run every block's problem in the pool.
+
+Each block becomes one Problem (its own claims plus the sheet's), checked by runner.run_file in
+a worker under the deadline, exactly as `check` checks a problem file; the claim results are
+then put back on the sheet's lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from derivcheck.errors import LocatedError
+from derivcheck.sheet.result import SheetEntry, SheetResult
+
+MAX_BYTES = 1 << 20
+SUFFIXES = (".md", ".markdown", ".txt", ".tex")
+
+
+def is_sheet(path: str) -> bool:
+    return path.lower().endswith(SUFFIXES)
+
+
+def decode(data: bytes) -> str:
+    """Strict UTF-8, BOM dropped; NULs and other control characters are refused with their line."""
+    if len(data) > MAX_BYTES:
+        raise LocatedError(f"file is larger than 1 MiB ({MAX_BYTES} bytes)", 1, 1)
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise LocatedError(f"not UTF-8 text (byte {exc.start + 1})", line, 1) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    for n, line in enumerate(text.split("\n"), 1):
+        bad = next((c for c in line if (ord(c) < 32 and c != "\t") or 0x7f <= ord(c) < 0xa0), None)
+        if bad is not None:
+            raise LocatedError(f"control character U+{ord(bad):04X} in the sheet", n, line.index(bad) + 1)
+    return text
+
+
+def lower_sheet(path: str, text: str, base=None) -> tuple:
+    """(scopes, found): every block's Scope and every statement's Found entries, in sheet order.
+
+    `base` is the Scope of a --problem file: the block for a sheet that has none.
+    """
+    from derivcheck.sheet.reader import Block, Lines, read
+    from derivcheck.sheet.scope import Found, load_block, lower_statement
+    from derivcheck.sheet.statements import statements
+
+    lines = Lines(text)
+    items = read(text, path.lower().endswith(".tex"))
+    parsed = [item if isinstance(item, Block) else (item.end, statements(item.text, item.offset)) for item in items]
+    labels = {st.label for group in parsed if isinstance(group, tuple) for st in group[1] if st.label}
+    scopes, found = ([base] if base else []), []
+    scope = base
+    for group in parsed:
+        if isinstance(group, Block):
+            scope = load_block(group.yaml, path, group.line, len(scopes))
+            scopes.append(scope)
+            found.extend(Found(c.line, "(a claim of the block)", c.body.text, block=scope.number, claim=c.index)
+                         for c in scope.problem.claims)
+            continue
+        end, group = group
+        for st in group:
+            found.extend(replace(f, at=end) for f in lower_statement(st, scope, lines.line(st.offset), labels))
+    return scopes, found
+
+
+def check_sheet(path: str, data: bytes, *, problem: tuple | None = None, seed=None, samples=None, timeout=None,
+                jobs: int = 1, deadline: float = 90.0) -> SheetResult:
+    """The sheet's result; a block that is not a problem makes the whole sheet an error (exit 2).
+
+    `problem` is (path, bytes) of a --problem file, the block for a sheet without one.
+    """
+    from derivcheck.sheet.scope import load_block
+
+    where = path
+    try:
+        base = None
+        if problem is not None:
+            where = problem[0]
+            base = load_block(problem[1], problem[0], 1, 0)
+            where = path
+        text = decode(data)
+        if not text.strip():
+            raise LocatedError("the sheet is empty", 1, 1)
+        scopes, found = lower_sheet(path, text, base)
+    except LocatedError as exc:
+        return SheetResult(path, error={"file": where, "line": exc.line, "column": exc.col, "message": exc.message})
+    from derivcheck.pool import run_all
+
+    keys = [f"{path}#block{s.number + 1}" for s in scopes if s.claims or s.problem.claims]
+    numbers = {key: s.number for key, s in zip(keys, [s for s in scopes if s.claims or s.problem.claims])}
+    inputs = {key: scopes[numbers[key]].final() for key in keys}
+    results = {}
+    if keys:
+        out = run_all(keys, jobs=max(1, min(jobs, len(keys))), deadline=deadline,
+                      options=dict(seed=seed, samples=samples, timeout=timeout), inputs=inputs)
+        results = {numbers[k]: r for k, r in zip(keys, out)}
+    return SheetResult(path, tuple(_entry(f, results) for f in found),
+                       internal=any(r.internal for r in results.values()))
+
+
+def _entry(f, results: dict) -> SheetEntry:
+    if f.claim < 0:
+        return SheetEntry(f.line, f.text, f.member, "unchecked", f.reason, at=f.at)
+    result = results[f.block]
+    if result.error is not None:
+        verdict = "undecided" if result.internal else "error"
+        from derivcheck.results import ClaimResult
+
+        claim = ClaimResult(index=f.claim, name=f"line {f.line}", of="", wrt=[], verdict=verdict, passed=False,
+                            message=result.error["message"], line=f.line)
+        return SheetEntry(f.line, f.text, f.member, verdict, claim=claim, at=f.at)
+    claim = next(c for c in result.claims if c.index == f.claim)
+    return SheetEntry(f.line, f.text, f.member, claim.verdict, claim=claim, at=f.at)
