@@ -181,8 +181,11 @@ class Member:
     def symbols(self, text: str) -> str:
         """Symbols under `indices:` and sheet aliases (T for ∂y/∂W) → placeholders."""
         scope = self.scope
-        keys = set(scope.symbols) | set(scope.aliases)
-        regex = pattern(keys)
+        if scope.aliases:  # T_{i,j,k}: an entry of a named derivative
+            named = "|".join(re.escape(a) for a in sorted(scope.aliases))
+            text = re.sub(rf"(?<![A-Za-z\\])({named})\s*_\s*(\{{[^{{}}]*\}}|[A-Za-z])", lambda m: self.place(
+                *self.entry(m.group(1), m.group(2))), text)
+        regex = pattern(set(scope.symbols) | set(scope.aliases))
         if regex is None:
             return text
 
@@ -196,6 +199,11 @@ class Member:
             return self.place(*r.value(scope.shapes), r.ranges(scope.shapes))
 
         return regex.sub(swap, text)
+
+    def entry(self, alias: str, raw: str) -> tuple:
+        r = self.scope.aliases[alias]
+        r = Resolved(r.of, r.wrt, recognise.split_indices(raw))
+        return (*r.value(self.scope.shapes), r.ranges(self.scope.shapes))
 
     def sums(self, text: str) -> tuple[str, dict]:
         """`\\sum_k body` → `Qqzs1\\left( body \\right)`; the body runs to the end of its term."""
@@ -284,6 +292,9 @@ def _close(text: str, i: int) -> int:
 def fragment(text: str, col: int) -> str:
     """The piece of LaTeX at a 1-based column, with its scripts (`\\times_{d_1}`)."""
     i = max(0, min(col - 1, len(text) - 1))
+    opened = text.rfind("{", 0, i + 1)
+    if opened > 0 and text[opened - 1] in "_^" and "}" not in text[opened:i]:
+        i = opened - 1  # inside a script: show it whole, with its base
     while i > 0 and text[i] in "_^ {}":
         i -= 1
     while i > 0 and (text[i - 1].isalnum() or text[i - 1] == "\\") and not text[i] == "\\":

@@ -165,6 +165,11 @@ def _quote_symbols(text: str) -> str:
             out.append(key + sep + value)
         return f"{m.group(1)}{{{','.join(out)}}}{m.group(3)}"
 
+    if isinstance(text, bytes):  # a --problem file: yamlsafe reports bad bytes with their place
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            return text
     return _FLOW_INDICES.sub(fix, text)
 
 

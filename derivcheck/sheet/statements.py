@@ -17,7 +17,7 @@ from derivcheck.latex import OPERATOR_NAMES
 TEXT_COMMANDS = ("\\text", "\\textrm", "\\textit", "\\textbf", "\\mbox", "\\tag", "\\tag*", "\\label",
                  "\\intertext", "\\hbox")
 WORDS = ("\\nonumber", "\\notag", "\\displaystyle", "\\textstyle", "\\qquad", "\\quad")
-_NUMBER = re.compile(r"\s*(?:\(\s*\d+[a-z]?\s*\)|\(\s*[ivx]+\s*\))\s*$")
+_NUMBER = re.compile(r"(?:^|(?<=\s))\s*\(\s*\d+[a-z]?\s*\)\s*$")  # (5), not the argument of g(2)
 _ENUMERATION = re.compile(r"^\s*(?:\d+[.)]|\([a-z0-9]\))\s+")
 _OPEN, _CLOSE = "([{", ")]}"
 
