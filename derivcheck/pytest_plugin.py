@@ -2,7 +2,9 @@
 
 Opt-in: `pytest --derivcheck problems/` (or `derivcheck = true` in the ini file) collects
 every `.yaml`/`.yml` problem file (the same rule as `derivcheck check`: other YAML is
-ignored) with one test item per claim, named after the claim (`name`, else `claim N`);
+ignored) with one test item per claim, named after the claim (`name`, else `claim N`), and
+every solution sheet (`.md`/`.txt`/`.tex` holding a derivcheck block) with one item per claim
+found, named `line N: <claimed side>`;
 a failing item shows the verdict, counterexample and diagnosis. A file that cannot be
 loaded is one failing item, `load`, with the located error. Without the option nothing
 is collected and nothing else changes.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import pytest
 
 SUFFIXES = (".yaml", ".yml")
+SHEET_SUFFIXES = (".md", ".markdown", ".txt", ".tex")  # solution sheets with derivcheck blocks
 
 
 def pytest_addoption(parser):
@@ -40,7 +43,13 @@ def _enabled(config) -> bool:
 
 
 def pytest_collect_file(file_path, parent):
-    if file_path.suffix not in SUFFIXES or not _enabled(parent.config):
+    if not _enabled(parent.config):
+        return None
+    if file_path.suffix.lower() in SHEET_SUFFIXES:
+        from derivcheck.sheet.run import has_block
+
+        return SheetFile.from_parent(parent, path=file_path) if has_block(str(file_path)) else None
+    if file_path.suffix not in SUFFIXES:
         return None
     from derivcheck.discover import classify
 
@@ -136,3 +145,28 @@ class Derivatives(_Item):
 
     def runtest(self):
         pass
+
+
+class SheetFile(pytest.File):
+    """A solution sheet, checked once as `derivcheck sheet` does (every block in a worker under
+    the deadline): one item per claim found, named after its line and its claimed side."""
+
+    def collect(self):
+        from derivcheck.runner import deadline
+        from derivcheck.sheet.run import check_sheet_file
+
+        config = self.config
+        result = check_sheet_file(str(self.path), seed=config.getoption("derivcheck_seed", default=None),
+                                  samples=config.getoption("derivcheck_samples", default=None), deadline=deadline(None))
+        if result.error is not None:
+            e = result.error
+            where = f"{self.nodeid}:{e['line']}:{e['column']}" if e.get("line") else self.nodeid
+            yield LoadError.from_parent(self, name="load", message=f"{where}: error: {e['message']}", line=e.get("line", 0))
+            return
+        seen: set = set()
+        for claim in result.claims:
+            name = claim.name.replace("::", ": :")
+            if name in seen:
+                name = f"{name} #{claim.index + 1}"
+            seen.add(name)
+            yield ClaimItem.from_parent(self, name=name, result=claim)

@@ -50,9 +50,12 @@ class _Stop(Exception):
 @click.option("--require-claims", is_flag=True, help="A problem file without claims fails (exit 2) instead of a notice.")
 @click.option("--allow-empty", is_flag=True,
               help="Exit 0 instead of 2 when no problem file is found (for pre-commit).")
+@click.option("--sheets", "with_sheets", is_flag=True,
+              help="Also check solution sheets (.md/.txt/.tex with derivcheck blocks), as `derivcheck sheet` does.")
 @common
 @click.pass_context
-def check(ctx, paths, fmt, jobs, shard, fail_fast, quiet, require_claims, allow_empty, seed, samples, timeout):
+def check(ctx, paths, fmt, jobs, shard, fail_fast, quiet, require_claims, allow_empty, with_sheets, seed, samples,
+          timeout):
     """CI mode: every problem file under PATHS (recursively), one line per problem and a summary.
 
     YAML files that hold no problem (a GitHub workflow, .pre-commit-config.yaml, …) are
@@ -66,6 +69,12 @@ def check(ctx, paths, fmt, jobs, shard, fail_fast, quiet, require_claims, allow_
 
     started = time.monotonic()
     files, notices = discover(paths)
+    sheets: list = []
+    if with_sheets:
+        from derivcheck.sheet.run import find_sheets, is_sheet
+
+        sheets = find_sheets(paths)
+        files = sorted([f for f in files if not is_sheet(f)] + sheets)
     if not quiet:
         for notice in notices:
             click.echo(notice, err=True)
@@ -100,18 +109,30 @@ def check(ctx, paths, fmt, jobs, shard, fail_fast, quiet, require_claims, allow_
         if fail_fast and result.exit_code != 0:
             raise _Stop
 
-    workers = min(jobs or os.cpu_count() or 1, len(files))
+    checked_sheets = [f for f in files if f in sheets]
+    files = [f for f in files if f not in sheets]
+    workers = min(jobs or os.cpu_count() or 1, max(1, len(files)))
     interrupted = 0
     try:
-        run_all(files, jobs=workers, deadline=deadline(timeout), options=options, inputs=stdin_inputs(files),
-                on_result=on_result)
+        if files:
+            run_all(files, jobs=workers, deadline=deadline(timeout), options=options, inputs=stdin_inputs(files),
+                    on_result=on_result)
+        if checked_sheets:
+            from derivcheck.sheet.run import check_sheet_file
+
+            for k, path in enumerate(checked_sheets, len(files)):
+                on_result(k, check_sheet_file(path, seed=seed, samples=samples, timeout=timeout,
+                                              jobs=jobs or os.cpu_count() or 1, deadline=deadline(timeout)))
     except _Stop:
         pass
     except KeyboardInterrupt:  # show what finished, then exit 130 as for any Ctrl-C
         interrupted = len(files)
     finally:
         progress.stop()
+    files += checked_sheets
     done = [results[i] for i in sorted(results)]
+    if checked_sheets:
+        done.sort(key=lambda r: r.file)
     not_checked = [f for i, f in enumerate(files) if i not in results]
     emit.check_end(done, fmt, quiet=quiet, not_checked=not_checked, elapsed=time.monotonic() - started,
                    streamed=stream, interrupted=interrupted)

@@ -7,6 +7,8 @@ then put back on the sheet's lines.
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import replace
 
 from derivcheck.errors import LocatedError
@@ -113,3 +115,48 @@ def _entry(f, results: dict) -> SheetEntry:
         return SheetEntry(f.line, f.text, f.member, verdict, claim=claim, at=f.at)
     claim = next(c for c in result.claims if c.index == f.claim)
     return SheetEntry(f.line, f.text, f.member, claim.verdict, claim=claim, at=f.at)
+
+
+_HAS_BLOCK = re.compile(r"^[ \t]*(?:`{3,}|~{3,})[ \t]*derivcheck[ \t]*$|^[ \t]*%!derivcheck|\\begin\{comment\}[ \t]*derivcheck",
+                        re.M)
+
+
+def find_sheets(paths) -> list:
+    """The sheets under the paths, sorted: a file named is a sheet when its suffix says so; a file
+    found in a folder is a sheet when it holds a derivcheck block (a README is not)."""
+    from derivcheck.discover import SKIP_DIRS
+
+    found: dict = {}
+    for path in paths:
+        if os.path.isdir(path):
+            for root, dirs, names in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS)
+                for name in names:
+                    if is_sheet(name):
+                        full = os.path.join(root, name)
+                        if has_block(full):
+                            found.setdefault(os.path.normpath(full), full)
+        elif is_sheet(path):
+            found.setdefault(os.path.normpath(path), path)
+    return sorted(found.values())
+
+
+def has_block(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return bool(_HAS_BLOCK.search(handle.read(MAX_BYTES).decode("utf-8", "replace")))
+    except OSError:
+        return True  # reported when it is checked
+
+
+def check_sheet_file(path: str, **options):
+    """A sheet file checked and seen as one ProblemResult (for `check --sheets`)."""
+    from derivcheck.results import ProblemResult
+
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        stem = path.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        return ProblemResult(file=path, id=stem, error={"line": 0, "column": 0, "message": f"cannot read: {exc.strerror or exc}"})
+    return check_sheet(path, data, **options).as_problem()

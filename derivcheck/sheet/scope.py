@@ -77,11 +77,11 @@ class Scope:
         self.helpers[expression] = name
         return name
 
-    def add_claim(self, r: Resolved, body: str, approx: bool, fails: bool, line: int) -> int:
+    def add_claim(self, r: Resolved, body: str, approx: bool, fails: bool, line: int, member: str) -> int:
         letters = r.index(self.shapes)
         diagonal = bool(letters) and r.diagonal(self.shapes) and not r.entry
         wrt = (r.wrt[0], r.wrt[0]) if diagonal else r.wrt
-        spec = ClaimSpec(index=len(self.problem.claims) + len(self.claims), name=f"line {line}",
+        spec = ClaimSpec(index=len(self.problem.claims) + len(self.claims), name=f"line {line}: {' '.join(member.split())}",
                          of=Text(r.of.name, line, 1), wrt=tuple(Text(w.name, line, 1) for w in wrt),
                          kind="entries" if letters else "is", body=Text(body, line, 1),
                          entry_index=tuple(Text(k, line, 1) for k in letters), diagonal=diagonal,
@@ -264,6 +264,6 @@ def lower_statement(st, scope: Scope | None, line: int, labels: set) -> list:
         approx = m.approx or listed(scope.approx, st.label, line, labels)
         fails = listed(scope.fails, st.label, line, labels)
         out.append(Found(line, st.text, m.text, block=scope.number,
-                         claim=scope.add_claim(subject, body, approx, fails, line)))
+                         claim=scope.add_claim(subject, body, approx, fails, line, m.text)))
     return out
 
