@@ -229,6 +229,9 @@ class Member:
             if shape is None:
                 continue
             parts = [p.strip() for p in m.group(2).split(",")]
+            if len(parts) != len(shape):
+                raise Unreadable(f"{m.group(1)} has {len(shape)} ind{'ex' if len(shape) == 1 else 'ices'}, "
+                                 f"not {len(parts)} ({m.group()})")
             self.merge({p: n for p, n in zip(parts, shape) if re.fullmatch(r"[A-Za-z]", p)})
 
     def agree(self, free: dict) -> None:

@@ -73,14 +73,16 @@ def split_indices(raw: str) -> tuple:
     return tuple(raw.split(",")) if "," in raw else tuple(raw)
 
 
+_PARTIAL_PART = re.compile(r"\s*(\\partial)(?![A-Za-z])\s*")
+
+
 def _denominator(den: str, kind: str) -> tuple:
-    parts = [p for p in _DENOMINATOR_PART.split(den)]
+    """`\\partial u \\partial v^2` → (u, v, v); only the numerator's kind of d splits it."""
+    parts = (_PARTIAL_PART if kind == "\\partial" else _DENOMINATOR_PART).split(den)
     if parts[0].strip():
         raise Unreadable(f"the denominator `{den.strip()}` is not ∂v or d v")
     names = []
     for k in range(1, len(parts), 2):
-        if (parts[k] != "\\partial") != (kind != "\\partial"):
-            raise Unreadable(f"the denominator `{den.strip()}` mixes ∂ and d")
         var = parts[k + 1].strip()
         if not var:
             raise Unreadable(f"the denominator `{den.strip()}` has no variable")

@@ -19,6 +19,7 @@ class SheetEntry:
     reason: str = ""  # why it is not checked
     claim: object = None  # the ClaimResult, when checked
     at: int = -1  # sheet offset after the math the statement is in
+    internal: bool = False  # derivcheck failed reading it: exit 3, with a hint to report it
 
     @property
     def checked(self) -> bool:
@@ -31,6 +32,8 @@ class SheetEntry:
 
     @property
     def exit_code(self) -> int:
+        if self.internal:
+            return 3
         return self.claim.exit_code if self.claim is not None else 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import traceback
 from dataclasses import replace
 
 from derivcheck.errors import LocatedError
@@ -63,7 +64,17 @@ def lower_sheet(path: str, text: str, base=None) -> tuple:
             continue
         end, group = group
         for st in group:
-            found.extend(replace(f, at=end) for f in lower_statement(st, scope, lines.line(st.offset), labels))
+            line = lines.line(st.offset)
+            try:
+                made = lower_statement(st, scope, line, labels)
+            except (RecursionError, MemoryError):
+                made = [Found(line, st.text, reason="the statement is nested too deeply to read")]
+            except Exception as exc:  # noqa: BLE001 - one statement's internal error must not hide the others
+                where = traceback.extract_tb(exc.__traceback__)[-1]
+                made = [Found(line, st.text, internal=True,
+                              reason=f"internal error: {type(exc).__name__}: {exc} (at {where.filename.rsplit('/', 1)[-1]}:"
+                                     f"{where.lineno}); please report it with the sheet")]
+            found.extend(replace(f, at=end) for f in made)
     return scopes, found
 
 
@@ -99,12 +110,12 @@ def check_sheet(path: str, data: bytes, *, problem: tuple | None = None, seed=No
                       options=dict(seed=seed, samples=samples, timeout=timeout), inputs=inputs)
         results = {numbers[k]: r for k, r in zip(keys, out)}
     return SheetResult(path, tuple(_entry(f, results) for f in found),
-                       internal=any(r.internal for r in results.values()))
+                       internal=any(r.internal for r in results.values()) or any(f.internal for f in found))
 
 
 def _entry(f, results: dict) -> SheetEntry:
     if f.claim < 0:
-        return SheetEntry(f.line, f.text, f.member, "unchecked", f.reason, at=f.at)
+        return SheetEntry(f.line, f.text, f.member, "unchecked", f.reason, at=f.at, internal=f.internal)
     result = results[f.block]
     if result.error is not None:
         verdict = "undecided" if result.internal else "error"

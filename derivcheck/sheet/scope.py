@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from derivcheck.errors import LocatedError
+from derivcheck.errors import ExprError, LocatedError
 from derivcheck.problem import ClaimSpec, Problem, Text
 from derivcheck.sheet import recognise
 from derivcheck.sheet.lower import Member, Resolved
@@ -33,6 +33,7 @@ class Found:
     block: int = -1
     claim: int = -1  # index in the block's problem claims
     at: int = -1  # sheet offset after the math it is in (for --annotate)
+    internal: bool = False  # reading it hit a bug of derivcheck's (exit 3), not a problem of the sheet
 
 
 @dataclass
@@ -71,8 +72,8 @@ class Scope:
             name += "_"
         try:
             eqns = lower_into(_scratch(self.graph), name, parse_at(Text(expression, 1, 1)), known=self.shapes)
-        except Exception as exc:  # noqa: BLE001 - an ExprError or LocatedError: the sheet's, not ours
-            raise Unreadable(f"cannot differentiate `{expression}`: {getattr(exc, 'message', exc)}") from None
+        except (ExprError, LocatedError) as exc:
+            raise Unreadable(f"cannot differentiate `{expression}`: {exc.message}") from None
         self.shapes[name] = eqns[-1].shape
         self.helpers[expression] = name
         return name
