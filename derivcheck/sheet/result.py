@@ -54,12 +54,10 @@ class SheetResult:
 
     def as_problem(self):
         """The sheet as one ProblemResult (its claims renumbered), for `check` and the pytest plugin."""
-        from dataclasses import replace
-
         from derivcheck.results import ProblemResult
 
         stem = self.file.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0] or "sheet"
-        claims = tuple(replace(e.claim, index=k) for k, e in enumerate(e for e in self.entries if e.checked))
+        claims = tuple(e.claim for e in self.entries if e.checked)
         error = None if self.error is None else {k: self.error[k] for k in ("line", "column", "message")}
         return ProblemResult(file=self.file, id=stem, claims=claims, error=error, internal=self.internal)
 

@@ -17,6 +17,8 @@ from derivcheck.sheet.result import SheetEntry, SheetResult
 
 MAX_BYTES = 1 << 20
 SUFFIXES = (".md", ".markdown", ".txt", ".tex")
+# control characters and bidirectional overrides: text that could rewrite what the report shows
+_UNSHOWN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def is_sheet(path: str) -> bool:
@@ -34,9 +36,9 @@ def decode(data: bytes) -> str:
         raise LocatedError(f"not UTF-8 text (byte {exc.start + 1})", line, 1) from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     for n, line in enumerate(text.split("\n"), 1):
-        bad = next((c for c in line if (ord(c) < 32 and c != "\t") or 0x7f <= ord(c) < 0xa0), None)
+        bad = _UNSHOWN.search(line)
         if bad is not None:
-            raise LocatedError(f"control character U+{ord(bad):04X} in the sheet", n, line.index(bad) + 1)
+            raise LocatedError(f"control character U+{ord(bad.group()):04X} in the sheet", n, bad.start() + 1)
     return text
 
 
@@ -109,7 +111,13 @@ def check_sheet(path: str, data: bytes, *, problem: tuple | None = None, seed=No
         out = run_all(keys, jobs=max(1, min(jobs, len(keys))), deadline=deadline,
                       options=dict(seed=seed, samples=samples, timeout=timeout), inputs=inputs)
         results = {numbers[k]: r for k, r in zip(keys, out)}
-    return SheetResult(path, tuple(_entry(f, results) for f in found),
+    entries, k = [], 0
+    for f in found:  # a claim's index is its position among the sheet's claims, as in a problem file
+        entry = _entry(f, results)
+        if entry.claim is not None:
+            entry, k = replace(entry, claim=replace(entry.claim, index=k)), k + 1
+        entries.append(entry)
+    return SheetResult(path, tuple(entries),
                        internal=any(r.internal for r in results.values()) or any(f.internal for f in found))
 
 
