@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from derivcheck.commands.options import common, deadline
+from derivcheck.commands.options import common
+from derivcheck.runner import deadline
 
 SHEET_FORMATS = ("text", "json", "junit", "github")
 

@@ -126,11 +126,11 @@ def _entry(f, results: dict) -> SheetEntry:
         return SheetEntry(f.line, f.text, f.member, "unchecked", f.reason, at=f.at, internal=f.internal)
     result = results[f.block]
     if result.error is not None:
-        verdict = "undecided" if result.internal else "error"
+        verdict = "undecided" if result.internal or result.limit else "error"
         from derivcheck.results import ClaimResult
 
-        claim = ClaimResult(index=f.claim, name=f"line {f.line}", of="", wrt=[], verdict=verdict, passed=False,
-                            message=result.error["message"], line=f.line)
+        claim = ClaimResult(index=f.claim, name=f"line {f.line}: {' '.join(f.member.split())}", of="", wrt=[],
+                            verdict=verdict, passed=False, message=result.error["message"], line=f.line)
         return SheetEntry(f.line, f.text, f.member, verdict, claim=claim, at=f.at)
     claim = next(c for c in result.claims if c.index == f.claim)
     return SheetEntry(f.line, f.text, f.member, claim.verdict, claim=claim, at=f.at)
