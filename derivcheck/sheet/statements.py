@@ -143,6 +143,7 @@ def chain(text: str) -> tuple:
     members = []
     for k, (_, part) in enumerate(_split(text, 0, {"=", "\\approx"})):
         cut = _split(part, 0, {"\\in"})[0][1]
+        cut = re.sub(r"\\[dt]frac(?![A-Za-z])", r"\\frac", cut)  # \dfrac and \tfrac only size a \frac
         members.append(Member(" ".join(cut.split()), k > 0 and marks[k - 1] == "\\approx"))
     return tuple(members) + tuple(Member(t) for t in extra)
 
