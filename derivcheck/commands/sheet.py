@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import click
 
@@ -40,24 +39,22 @@ def sheet(ctx, file, fmt, strict, annotate_to, problem, jobs, seed, samples, tim
     are not checked are listed with the reason. Exit status as for `check` (statements not
     checked alone: 0; with --strict: 1).
     """
+    from derivcheck.report import sheet_emit
     from derivcheck.sheet.run import check_sheet, decode, is_sheet
 
     if file != "-" and not is_sheet(file):
-        click.echo(f"{file}: error: a sheet is a Markdown (.md, .txt) or LaTeX (.tex) file", err=True)
+        sheet_emit.usage(f"{file}: error: a sheet is a Markdown (.md, .txt) or LaTeX (.tex) file")
         ctx.exit(2)
     try:
         data = _read(file)
         extra = (problem, _read(problem)) if problem else None
     except OSError as exc:
-        click.echo(f"{exc.filename or file}: error: cannot read: {exc.strerror or exc}", err=True)
+        sheet_emit.usage(f"{exc.filename or file}: error: cannot read: {exc.strerror or exc}")
         ctx.exit(2)
     result = check_sheet(file, data, problem=extra, seed=seed, samples=samples, timeout=timeout,
                          jobs=jobs or os.cpu_count() or 1, deadline=deadline(timeout))
     code = result.exit_code(strict)
-    if result.error is not None:
-        e = result.error
-        click.echo(f"{e['file']}:{e['line']}:{e['column']}: error: {e['message']}", err=True)
-    _render(result, fmt, strict)
+    sheet_emit.sheet(result, fmt, strict)
     if annotate_to and result.error is None:
         from derivcheck.report.sheet_annotate import annotate
 
@@ -65,31 +62,6 @@ def sheet(ctx, file, fmt, strict, annotate_to, problem, jobs, seed, samples, tim
             with open(annotate_to, "w", encoding="utf-8") as handle:
                 handle.write(annotate(decode(data), result, file.lower().endswith(".tex")))
         except OSError as exc:
-            click.echo(f"{annotate_to}: error: cannot write: {exc.strerror or exc}", err=True)
+            sheet_emit.usage(f"{annotate_to}: error: cannot write: {exc.strerror or exc}")
             code = max(code, 2)
     ctx.exit(code)
-
-
-def _render(result, fmt: str, strict: bool) -> None:
-    if fmt == "json":
-        from derivcheck.report.sheet_json import render
-
-        click.echo(render(result, strict))
-    elif fmt == "junit":
-        from derivcheck.report.junit import render
-
-        click.echo(render([result.as_problem()]))
-    elif fmt == "github":
-        from derivcheck.report.github import render
-
-        click.echo(render([result.as_problem()]))
-    elif result.error is None:
-        from derivcheck.report import text
-        from derivcheck.report.sheet_text import summary_line, write_sheet
-
-        out = text.console()
-        write_sheet(out, result)
-        out.print(summary_line(result, strict))
-    else:
-        pass  # the error went to stderr
-    sys.stdout.flush()
