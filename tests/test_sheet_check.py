@@ -52,3 +52,11 @@ def test_pytest_collects_one_item_per_claim_of_a_sheet(project):
     assert "notes/sheet.md::line 6: 2x PASSED" in proc.stdout
     assert "notes/sheet.md::line 8: x FAILED" in proc.stdout
     assert "notes/sheet.md:8:1: derivcheck: wrong" in proc.stdout
+
+
+def test_the_teams_sheets_pass(invoke):
+    """The classic mistakes are each found wrong (fails:), the LaTeX sheet of solution 2 holds."""
+    sheets = Path(__file__).resolve().parent.parent / "problems" / "sheets"
+    code, out, _ = invoke("check", "--sheets", sheets / "classic-mistakes.md", sheets / "solution2-hessian.tex")
+    assert code == 0
+    assert out.splitlines()[-1] == "2 problems, 24 claims, 1 approximate, 10 expected-fail, 13 proved — exit 0"

@@ -45,7 +45,9 @@ def test_separators_text_tags_and_equation_numbers():
     assert [[m.text for m in s.members] for s in got] == [[r"\frac{a}{b}", "c"], ["d", "e"]]
     assert got[-1].label == "5"
     tagged = statements(r"x = y \tag{7}", 0)
-    assert [m.text for m in tagged[0].members] == ["x", "y"]
+    assert [m.text for m in tagged[0].members] == ["x", "y"] and tagged[0].label == "7"
+    assert statements(r"x = y \tag*{(3)}", 0)[0].label == "3"
+    assert statements(r"x = y \label{eq:grad}", 0)[0].label == "eq:grad"
 
 
 def test_commas_inside_groups_do_not_split():

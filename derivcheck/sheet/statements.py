@@ -114,8 +114,7 @@ def statements(math: str, offset: int) -> list:
     for start, row in rows:
         for piece_start, piece in _split(row, start, {","}):
             text = _tidy(piece)
-            number = _NUMBER.search(" ".join(piece.split()).rstrip(".;, "))
-            label = re.sub(r"[()\s]", "", number.group()) if number else ""
+            label = _label(piece, math[piece_start:piece_start + len(piece)])
             if not text:
                 if label and out:
                     out[-1] = (*out[-1][:2], label)
@@ -127,6 +126,20 @@ def statements(math: str, offset: int) -> list:
                 continue
             out.append((offset + piece_start + lead, text, label))
     return [Statement(at, text, chain(text), label) for at, text, label in out]
+
+
+_TAG = re.compile(r"\\(?:tag\*?|label)\s*\{([^{}]*)\}")
+
+
+def _label(piece: str, original: str) -> str:
+    """The equation's label: `\\tag{5}`, a trailing `(5)`, or `\\label{eq:x}`."""
+    tags = {m.group(0)[1:4]: m.group(1).strip() for m in _TAG.finditer(original)}
+    if tags.get("tag"):
+        return re.sub(r"[()\s]", "", tags["tag"])
+    number = _NUMBER.search(" ".join(piece.split()).rstrip(".;, "))
+    if number:
+        return re.sub(r"[()\s]", "", number.group())
+    return tags.get("lab", "")
 
 
 def _tidy(piece: str) -> str:
