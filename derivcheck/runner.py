@@ -150,8 +150,10 @@ def run_model(model, request: Request, *, progress: Progress | None = None, done
     checker.closed_forms = request.closed_forms
     step = step_limit(checker.timeout)
 
-    def phase(kind: str, **info) -> None:
-        progress.phase(step, {"kind": kind, "timeout": checker.timeout, "id": problem.id, "title": problem.title, **info})
+    def phase(kind: str, steps: int = 1, **info) -> None:
+        """Start a step that may take `steps` claims' worth of time."""
+        progress.phase(step * steps, {"kind": kind, "timeout": checker.timeout, "id": problem.id, "title": problem.title,
+                                      **info})
 
     out: dict = {"entry_indices": {c.spec.index: [t.text for t in c.spec.entry_index]
                                    for c in model.claims if c.spec.kind == "entries"}}
@@ -173,7 +175,7 @@ def run_model(model, request: Request, *, progress: Progress | None = None, done
     if request.steps or request.steps_of:
         from derivcheck.steps import derivations_for, derive
 
-        phase("steps")
+        phase("steps", steps=1 if request.steps_of else max(1, len(model.claims)))  # solve: the shown derivation spans the claims
         out["steps"] = ([derive(checker, *_names(checker, request.steps_of), expand=request.expand)] if request.steps_of
                         else derivations_for(checker, expand=request.expand))
     if request.hessian:
