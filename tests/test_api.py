@@ -93,3 +93,18 @@ def test_seed_is_deterministic():
     a = api.check(TEXT, seed=3)
     b = api.check(TEXT, seed=3)
     assert a.claims[1].counterexample == b.claims[1].counterexample
+
+
+def _check_in_a_daemon(text: str) -> str:
+    from derivcheck import api
+
+    return api.check(text).claims[0].verdict
+
+
+def test_check_works_inside_a_multiprocessing_pool():
+    """A grader's Pool worker is a daemon, which cannot start derivcheck's workers: it checks in-process."""
+    import multiprocessing
+
+    text = "inputs: [x]\nnodes: {f: x**3}\nclaims: [{wrt: x, is: 3*x**2}]\n"
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply(_check_in_a_daemon, (text,)) == "proved"
