@@ -175,7 +175,8 @@ def run_model(model, request: Request, *, progress: Progress | None = None, done
     if request.steps or request.steps_of:
         from derivcheck.steps import derivations_for, derive
 
-        phase("steps", steps=1 if request.steps_of else max(1, len(model.claims)))  # solve: the shown derivation spans the claims
+        # solve's derivation spans the claims: a claim's worth of time for each
+        phase("steps", steps=1 if request.steps_of else max(1, len(model.claims)))
         out["steps"] = ([derive(checker, *_names(checker, request.steps_of), expand=request.expand)] if request.steps_of
                         else derivations_for(checker, expand=request.expand))
     if request.hessian:
