@@ -208,21 +208,23 @@ def _repair(checker, claim, truth, rows) -> str:
     from derivcheck.mutate import mutants
     from derivcheck.problem import Text
 
-    if claim.spec.kind != "is":
+    text = claim.spec.body.text if claim.spec.kind == "is" else claim.reading if claim.spec.kind == "latex" else ""
+    if not text:
         return ""
     shapes = {n: s for n, s in checker.graph.shapes.items() if "#" not in n}
     try:
-        candidates = [m for m in mutants(claim.spec.body.text, shapes=shapes, ndim=len(claim.expected))
+        candidates = [m for m in mutants(text, shapes=shapes, ndim=len(claim.expected))
                       if m.kind in REPAIRS][:MAX_REPAIRS]
     except Exception:  # a claim the mutator cannot read gets no repair hint
         return ""
-    every = _all_inverses_transposed(claim.spec.body.text)
+    every = _all_inverses_transposed(text)
     if every:
         candidates.insert(0, every)
     expected = np.array([[float(x) for x in r[2]] for r in rows[:2]])
     for mutant in candidates:
         body = Text(mutant.text, claim.spec.body.line, claim.spec.body.col)
-        fixed = compile_claim(dataclasses.replace(claim.spec, body=body), checker.graph, claim.of, checker.model.problem)
+        fixed = compile_claim(dataclasses.replace(claim.spec, body=body, kind="is"), checker.graph, claim.of,
+                              checker.model.problem)
         if fixed.error is not None or fixed.shape != claim.shape:
             continue
         value = checker.reorder(checker.sym.evaluate(fixed.eqns, fixed.target), fixed)

@@ -60,3 +60,18 @@ def test_differing_entries_are_listed():
     c = run_file("t.yaml", data=text.encode()).claims[0]
     assert c.verdict == "wrong"
     assert any(line.startswith("entry [") for line in c.details)
+
+
+SQUARE = """
+inputs: {W: {shape: [3, 3]}, x: {shape: [3]}}
+nodes: {y: W @ x, L: y.T @ y}
+claims:
+"""
+
+
+@pytest.mark.parametrize("claim", ['{wrt: x, is: "2 * W @ y"}', '{wrt: x, latex: "2 W y"}', '{wrt: x, latex: "2 W W x"}'])
+def test_w_for_its_transpose_on_a_square_w_is_a_missing_transpose_not_a_symmetrisation(claim):
+    result = run_file("t.yaml", data=(SQUARE + f"  - {claim}\n").encode())
+    c = result.claims[0]
+    assert c.verdict == "wrong"
+    assert c.diagnosis.startswith("a missing transpose: the claim holds as 2*W.T@"), c.diagnosis
