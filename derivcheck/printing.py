@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 from sympy.core.function import AppliedUndef
+from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 
@@ -57,6 +58,24 @@ class SheetPrinter(StrPrinter):
 
 
 _PRINTER = SheetPrinter({"order": "grlex"})
+
+
+class SheetLatexPrinter(LatexPrinter):
+    """sympy's LaTeX with the derivatives of kinks named as the LaTeX reader reads them back."""
+
+    def _print_Heaviside(self, expr, exp=None):
+        return self._power(f"\\operatorname{{relu}}'\\left({self._print(expr.args[0])}\\right)", exp)
+
+    def _print_sign(self, expr, exp=None):
+        return self._power(f"\\operatorname{{abs}}'\\left({self._print(expr.args[0])}\\right)", exp)
+
+    def _power(self, text: str, exp) -> str:
+        return text if exp is None else f"\\left({text}\\right)^{{{exp}}}"
+
+
+def latex(expr, **settings) -> str:
+    """sp.latex with SheetLatexPrinter."""
+    return SheetLatexPrinter(settings).doprint(expr)
 
 
 def show_expr(expr) -> str:

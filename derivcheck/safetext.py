@@ -12,7 +12,8 @@ import re
 
 LONG = 400
 _BOUNDARIES = ("], [", ", ", " + ", " - ", " − ", "; ")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def bounded(text: str, limit: int = LONG) -> str:
@@ -29,9 +30,16 @@ def bounded(text: str, limit: int = LONG) -> str:
 def _visible(match) -> str:
     char = match.group()
     code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte of a file name (surrogateescape): the byte itself
+        return f"\\x{code - 0xDC00:02x}"
     return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char, f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
 def escape(text: str) -> str:
     """Control characters (and bidirectional overrides) written as \\x1b, \\n, \\u202e."""
     return _CONTROL.sub(_visible, str(text))
+
+
+def unicode_safe(text: str) -> str:
+    """Lone surrogates (undecodable file-name bytes) written as \\xNN, so the text encodes as UTF-8."""
+    return _SURROGATE.sub(_visible, text)

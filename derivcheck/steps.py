@@ -13,7 +13,7 @@ import numpy as np
 import sympy as sp
 
 from derivcheck.ops import OPS, fmt_shape
-from derivcheck.printing import number, show
+from derivcheck.printing import latex, number, show
 from derivcheck.results import Derivation, d
 from derivcheck.safetext import bounded
 
@@ -92,7 +92,7 @@ class Tex:
         self.symbol_names = {s: name_latex(str(s)) for array in sym.symbols.values() for s in array.flat}
 
     def expr(self, expr) -> str:
-        return sp.latex(sp.sympify(expr), order="grlex", symbol_names=self.symbol_names)
+        return latex(sp.sympify(expr), order="grlex", symbol_names=self.symbol_names)
 
     def __call__(self, array) -> str:
         array = np.asarray(array, dtype=object)
@@ -101,7 +101,7 @@ class Tex:
         if array.size > 400 or array.ndim > 2:
             return "\\langle " + " \\times ".join(map(str, array.shape)) + "\\text{ tensor}\\rangle"
         rows = [[e] for e in array] if array.ndim == 1 else array.tolist()
-        return sp.latex(sp.Matrix(rows), order="grlex", symbol_names=self.symbol_names, mat_delim="[")
+        return latex(sp.Matrix(rows), order="grlex", symbol_names=self.symbol_names, mat_delim="[")
 
     def partial(self, f: str, v: str) -> str:
         return "\\frac{\\partial " + self.name(f) + "}{\\partial " + self.name(v) + "}"

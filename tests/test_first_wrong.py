@@ -142,3 +142,42 @@ def test_no_section_when_everything_holds(invoke):
 def test_check_passes_on_the_shipped_problem(invoke):
     code, out, _ = invoke("check", FIRST_WRONG)
     assert code == 0, out
+
+
+def test_a_wrong_alternative_of_a_right_claim_is_not_a_step(model):
+    claims = results({})
+    claims.append(ClaimResult(index=7, name="a mistake", of="l", wrt=["x"], verdict="expected-fail", passed=True,
+                              claim_text="16*x*h3", truth_text="48*x**2 + 16*x*y", truth_nodes="8*h1*h3 + 2*h2"))
+    assert first_wrong_step(model, claims) is None
+
+
+def test_the_new_starter_prints_no_error_enters(invoke, tmp_path):
+    path = tmp_path / "starter.yaml"
+    assert invoke("new", str(path))[0] == 0
+    code, out, _ = invoke("solve", str(path))
+    assert code == 0 and "✓ expected-fail" in out
+    assert "error enters" not in out and "steps in backprop order" not in out
+
+
+def test_claims_about_unrelated_parts_of_the_dag_are_not_one_derivation(invoke, write_problem):
+    path = write_problem("""
+        network: {sizes: [3, 4, 2], activation: tanh, loss: sse}
+        claims:
+          - {wrt: W2, is: (y - t) @ z1.T}
+          - {wrt: W1, is: W2.T @ (y - t) @ x.T, expect: fails}
+    """)
+    code, out, _ = invoke("solve", path)
+    assert code == 0 and "✓ expected-fail" in out
+    assert "steps in backprop order" not in out
+
+
+def test_a_printed_truth_is_bounded_and_never_empty(model):
+    long_truth = " + ".join(f"h1**{k}" for k in range(200))
+    claims = results({("h2", "h1"): "2*h1"})
+    claims[2] = ClaimResult(index=2, name="dh2/dh1", of="h2", wrt=["h1"], verdict="wrong", passed=False,
+                            claim_text="2*h1", truth_text=long_truth, truth_nodes=long_truth)
+    fw = first_wrong_step(model, claims)
+    assert len(fw["true"]) < 260 and fw["true"].endswith(f"… ({len(long_truth)} characters; --expand for all)")
+    claims[2] = ClaimResult(index=2, name="dh2/dh1", of="h2", wrt=["h1"], verdict="wrong", passed=False,
+                            claim_text="[h1, h1]", diagnosis="wrong shape: the claim is vector[2], the derivative is scalar")
+    assert first_wrong_step(model, claims)["true"] == "wrong shape: the claim is vector[2], the derivative is scalar"

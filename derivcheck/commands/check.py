@@ -76,8 +76,10 @@ def check(ctx, paths, fmt, jobs, shard, fail_fast, quiet, require_claims, allow_
         sheets = find_sheets(paths)
         files = sorted([f for f in files if not is_sheet(f)] + sheets)
     if not quiet:
+        from derivcheck.safetext import escape
+
         for notice in notices:
-            click.echo(notice, err=True)
+            click.echo(escape(notice), err=True)
     where = f" under {', '.join(paths)}" if paths else " (give the files or folders to check, e.g. problems/)"
     if files and shard is not None:
         total = len(files)

@@ -13,8 +13,10 @@ from derivcheck.report import console
 
 def located_error(path: str, line: int, column: int, message: str) -> None:
     """`FILE:LINE:COL: error: message` on stderr (the location only when known)."""
-    where = f"{path}:{line}:{column}" if line else path
-    print(f"{where}: error: {message}", file=sys.stderr)
+    from derivcheck.safetext import escape
+
+    where = f"{escape(path)}:{line}:{column}" if line else escape(path)
+    print(f"{where}: error: {escape(message)}", file=sys.stderr)
 
 
 def problem_error(r) -> None:

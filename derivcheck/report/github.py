@@ -10,11 +10,11 @@ and the summary are printed as well (`--quiet`: failures and the summary only).
 
 from __future__ import annotations
 
-import io
 import os
 
 
 def escape_data(text: str) -> str:
+    """GitHub's escaping of a workflow command's message (and of every line printed around them)."""
     return str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
@@ -65,17 +65,17 @@ def annotations(r) -> list:
 
 
 def render(results, *, quiet: bool = False, stopped: str = "") -> str:
+    """Every line escaped by GitHub's rules: a status line is data, never a workflow command
+    (a file name cannot start `::stop-commands::` on a line of its own)."""
     from derivcheck.report import text
 
-    buffer = io.StringIO()
-    plain = text.console(buffer, force_plain=True)
+    lines = []
     for r in results:
         if quiet and r.exit_code == 0:
             continue
-        plain.print(text.status_line(r))
-        for line in annotations(r):
-            plain.print(line, markup=False, highlight=False)
+        lines.append(escape_data(text.status_line(r).plain))
+        lines.extend(annotations(r))
     if stopped:
-        plain.print(stopped, markup=False)
-    plain.print(text.summary_line(results))
-    return buffer.getvalue().rstrip("\n")
+        lines.append(escape_data(stopped))
+    lines.append(escape_data(text.summary_line(results).plain))
+    return "\n".join(lines)

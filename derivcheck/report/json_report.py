@@ -6,6 +6,7 @@ import json
 import math
 
 from derivcheck.report import summary
+from derivcheck.safetext import unicode_safe
 
 
 def claim_dict(c) -> dict:
@@ -52,11 +53,14 @@ def problem_dict(r) -> dict:
 
 
 def finite(value):
-    """JSON has no Infinity or NaN: such numbers become the strings "inf", "-inf", "nan"."""
+    """JSON has no Infinity or NaN: such numbers become the strings "inf", "-inf", "nan"; and valid
+    UTF-8 has no lone surrogates: a file name's undecodable bytes are written as \\xNN."""
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
+    if isinstance(value, str):
+        return unicode_safe(value)
     if isinstance(value, dict):
-        return {k: finite(v) for k, v in value.items()}
+        return {finite(k): finite(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [finite(v) for v in value]
     return value

@@ -10,9 +10,7 @@ from derivcheck.report.latex_out import (VERDICT_WORDS, align_block, claim_lhs, 
                                          expr_latex, first_wrong_sentence, inline_partial, name_latex, partial,
                                          truth_rhs,
                                          value_latex)
-
-MARK = {"proved": "✓", "verified": "✓", "expected-fail": "✓", "approximate": "≈", "wrong": "✗", "error": "!",
-        "inconsistent": "?", "undecided": "?"}
+from derivcheck.report.text import mark  # one verdict mark for every renderer
 
 
 def _cell(text: str) -> str:
@@ -44,11 +42,11 @@ def steps_markdown(dv, heading: str = "###") -> str:
 
 def claim_item(c, entry_indices=None) -> str:
     word = VERDICT_WORDS.get(c.verdict, c.verdict)
-    mark = MARK.get(c.verdict, "?") if c.passed or c.verdict not in ("proved", "verified") else "✗"
+    sign = mark(c)
     if c.verdict in ("proved", "verified") and not c.passed:
         word += " (but marked `expect: fails`)"
     rhs = claim_rhs(c) if c.verdict != "error" else None
-    line = f"- {mark} **{word}**: " + (f"${claim_lhs(c, entry_indices)} = {rhs}$" if rhs is not None
+    line = f"- {sign} **{word}**: " + (f"${claim_lhs(c, entry_indices)} = {rhs}$" if rhs is not None
                                       else f"`{c.claim_text}`")
     if c.name and not c.name.startswith("claim "):
         line += f" ({_cell(c.name)})"

@@ -17,7 +17,8 @@ MARK = {"proved": "✓", "verified": "✓", "expected-fail": "✓", "approximate
 STYLE = {True: "green", False: "red"}
 
 
-def _mark(c) -> str:
+def mark(c) -> str:
+    """✓ passes, ✗ wrong (or an expect: fails claim that holds), ≈ approximate, ! error, ? undecided."""
     return MARK.get(c.verdict, "?") if c.passed or c.verdict not in ("proved", "verified") else "✗"
 
 
@@ -25,27 +26,27 @@ def claim_title(c) -> str:
     wrt = c.wrt[0] if len(c.wrt) == 1 else ", ".join(c.wrt)
     denominator = f"∂{wrt}" if len(c.wrt) == 1 else "∂" + "∂".join(c.wrt)
     order = "" if len(c.wrt) == 1 else "²"
-    return f"∂{order}{c.of}/{denominator} = {c.claim_text}"
+    return f"∂{order}{c.of}/{denominator} = {escape(c.claim_text)}"
 
 
 def write_claim(out: Console, c, verbose: bool = True, file: str = "") -> None:
     line = Text("  ")
-    line.append(f"{_mark(c)} {c.verdict:<14}", style=STYLE[c.passed])
+    line.append(f"{mark(c)} {c.verdict:<14}", style=STYLE[c.passed])
     line.append(claim_title(c))
     if c.name and not c.name.startswith("claim "):
-        line.append(f"  ({c.name})", style="dim")
+        line.append(f"  ({escape(c.name)})", style="dim")
     out.print(line)
     if not verbose and c.passed:
         return
     extra = []
     if c.reading:
-        extra.append(f"read as: {c.reading}")
+        extra.append(f"read as: {escape(c.reading)}")
     if c.verdict == "error" and c.line and file:
-        extra.append(f"{file}:{c.line}:{c.col}: error: {c.message}")
+        extra.append(f"{escape(file)}:{c.line}:{c.col}: error: {escape(c.message)}")
     elif c.verdict == "error" and c.line:
-        extra.append(f"at line {c.line}, column {c.col}: {c.message}")
+        extra.append(f"at line {c.line}, column {c.col}: {escape(c.message)}")
     elif c.message and (not c.passed or c.verdict in ("verified", "approximate")):
-        extra.append(c.message)
+        extra.append(escape(c.message))
     if c.truth_text and not c.passed and c.verdict not in ("error",):
         extra.append(f"true derivative: {c.truth_text}")
     ce = c.counterexample
@@ -58,7 +59,7 @@ def write_claim(out: Console, c, verbose: bool = True, file: str = "") -> None:
             extra.append(f"  engine:  {_value(ce.engine)}")
     if c.diagnosis:
         extra.append(f"diagnosis: {c.diagnosis}")
-    extra.extend(c.details)
+    extra.extend(escape(d) for d in c.details)
     for text in extra:
         out.print(Text("      " + text))
 
@@ -72,9 +73,9 @@ def _value(v) -> str:
 
 
 def write_problem(out: Console, r, verbose: bool = True) -> None:
-    head = Text(r.file, style="bold")
+    head = Text(escape(r.file), style="bold")
     if r.title:
-        head.append(f"  {r.title}", style="dim")
+        head.append(f"  {escape(r.title)}", style="dim")
     out.print(head)
     if r.error is not None:
         write_error(out, r)
@@ -108,19 +109,19 @@ def write_first_wrong(out: Console, fw: dict) -> None:
             label = "builds on " + ", ".join(f"∂{g}/∂{u}" for g, u in builds)
         line = Text("    ")
         line.append(f"{mark} {label:<14}", style=STYLE[good])
-        line.append(f"∂{step['of']}/∂{step['wrt']} = {step['claimed']}")
+        line.append(f"∂{step['of']}/∂{step['wrt']} = {escape(step['claimed'])}")
         if step["status"] == "first-wrong":
             line.append(f"   (true: {bounded(fw['true'], 120)})")
         out.print(line)
-    out.print(Text("  " + fw["message"], style="bold"))
+    out.print(Text("  " + escape(fw["message"]), style="bold"))
     for other in fw["independent"]:
-        out.print(Text(f"  also wrong, independently: ∂{other['of']}/∂{other['wrt']} = {other['claimed']}"))
+        out.print(Text(f"  also wrong, independently: ∂{other['of']}/∂{other['wrt']} = {escape(other['claimed'])}"))
 
 
 def write_error(out: Console, r) -> None:
     e = r.error
-    where = f"{r.file}:{e['line']}:{e['column']}" if e.get("line") else r.file
-    out.print(Text(f"{where}: error: {e['message']}"), style=None)
+    where = f"{escape(r.file)}:{e['line']}:{e['column']}" if e.get("line") else escape(r.file)
+    out.print(Text(f"{where}: error: {escape(e['message'])}"), style=None)
 
 
 def write_status(out: Console, err: Console, r) -> None:
@@ -128,7 +129,7 @@ def write_status(out: Console, err: Console, r) -> None:
     under it, and located on stderr for editors)."""
     out.print(status_line(r))
     if r.error is not None:
-        out.print(Text("  " + r.error["message"]))
+        out.print(Text("  " + escape(r.error["message"])))
         write_error(err, r)
     elif r.exit_code:
         for c in r.claims:
@@ -139,7 +140,7 @@ def write_status(out: Console, err: Console, r) -> None:
 def status_line(r) -> Text:
     label = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "undecided": "UNDECIDED", "internal-error": "INTERNAL"}[r.status]
     line = Text(f"{label:<8} ", style=STYLE[r.status == "pass"])
-    line.append(r.file)
+    line.append(escape(r.file))
     if r.error is None:
         counts: dict = {}
         for c in r.claims:
