@@ -14,6 +14,16 @@ def console(stream=None, force_plain: bool = False):
                    force_terminal=None if not plain else False)
 
 
+MARK = {"proved": "✓", "verified": "✓", "expected-fail": "✓", "approximate": "≈", "wrong": "✗",
+        "error": "!", "inconsistent": "?", "undecided": "?"}
+
+
+def mark(c) -> str:
+    """The verdict mark every renderer shows: ✓ passes, ✗ wrong (or an `expect: fails` claim that
+    holds), ≈ approximate, ! error, ? undecided or inconsistent."""
+    return MARK.get(c.verdict, "?") if c.passed or c.verdict not in ("proved", "verified") else "✗"
+
+
 def summary(results) -> dict:
     claims = [c for r in results for c in r.claims]
     verdicts: dict = {}

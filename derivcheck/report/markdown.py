@@ -10,7 +10,7 @@ from derivcheck.report.latex_out import (VERDICT_WORDS, align_block, claim_lhs, 
                                          expr_latex, first_wrong_sentence, inline_partial, name_latex, partial,
                                          truth_rhs,
                                          value_latex)
-from derivcheck.report.text import mark  # one verdict mark for every renderer
+from derivcheck.report import mark
 
 
 def _cell(text: str) -> str:

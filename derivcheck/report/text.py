@@ -9,17 +9,10 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from derivcheck.report import console, summary  # noqa: F401 - console: the one every renderer uses
+from derivcheck.report import console, mark, summary  # noqa: F401 - console: the one every renderer uses
 from derivcheck.safetext import bounded, escape
 
-MARK = {"proved": "✓", "verified": "✓", "expected-fail": "✓", "approximate": "≈", "wrong": "✗",
-        "error": "!", "inconsistent": "?", "undecided": "?"}
 STYLE = {True: "green", False: "red"}
-
-
-def mark(c) -> str:
-    """✓ passes, ✗ wrong (or an expect: fails claim that holds), ≈ approximate, ! error, ? undecided."""
-    return MARK.get(c.verdict, "?") if c.passed or c.verdict not in ("proved", "verified") else "✗"
 
 
 def claim_title(c) -> str:
@@ -103,12 +96,12 @@ def write_first_wrong(out: Console, fw: dict) -> None:
     out.print(Text("  steps in backprop order:"))
     first = (fw["of"], fw["wrt"])
     for step in fw["steps"]:
-        mark, label, good = FIRST_WRONG_LABEL.get(step["status"], ("?", step["status"], False))
+        sign, label, good = FIRST_WRONG_LABEL.get(step["status"], ("?", step["status"], False))
         builds = [(b["of"], b["wrt"]) for b in step.get("builds_on", ())]
         if step["status"] == "builds-on-error" and first not in builds:
             label = "builds on " + ", ".join(f"∂{g}/∂{u}" for g, u in builds)
         line = Text("    ")
-        line.append(f"{mark} {label:<14}", style=STYLE[good])
+        line.append(f"{sign} {label:<14}", style=STYLE[good])
         line.append(f"∂{step['of']}/∂{step['wrt']} = {escape(step['claimed'])}")
         if step["status"] == "first-wrong":
             line.append(f"   (true: {bounded(fw['true'], 120)})")
