@@ -21,6 +21,10 @@ settings.register_profile("derivcheck", derandomize=True, deadline=None, databas
 settings.register_profile("explore", deadline=None, database=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "derivcheck"))
 
+# The result cache would let one test's run answer another's (and print its notice on stderr);
+# tests/test_cache.py turns it back on where it is the subject.
+os.environ["DERIVCHECK_NO_CACHE"] = "1"
+
 REPO = Path(__file__).resolve().parent.parent
 SEED_1B = REPO / "problems" / "seed" / "ex1b-dag-backprop.yaml"
 

@@ -52,10 +52,12 @@ class _Stop(Exception):
               help="Exit 0 instead of 2 when no problem file is found (for pre-commit).")
 @click.option("--sheets", "with_sheets", is_flag=True,
               help="Also check solution sheets (.md/.txt/.tex with derivcheck blocks), as `derivcheck sheet` does.")
+@click.option("--no-cache", is_flag=True,
+              help="Check every file again instead of reusing results from .derivcheck_cache/.")
 @common
 @click.pass_context
-def check(ctx, paths, fmt, jobs, shard, fail_fast, quiet, require_claims, allow_empty, with_sheets, seed, samples,
-          timeout):
+def check(ctx, paths, fmt, jobs, shard, fail_fast, quiet, require_claims, allow_empty, with_sheets, no_cache, seed,
+          samples, timeout):
     """CI mode: every problem file under PATHS (recursively), one line per problem and a summary.
 
     YAML files that hold no problem (a GitHub workflow, .pre-commit-config.yaml, …) are
@@ -111,14 +113,27 @@ def check(ctx, paths, fmt, jobs, shard, fail_fast, quiet, require_claims, allow_
         if fail_fast and result.exit_code != 0:
             raise _Stop
 
+    from derivcheck.cache import ResultCache
+
     checked_sheets = [f for f in files if f in sheets]
     files = [f for f in files if f not in sheets]
+    cache = ResultCache.open(options, no_cache=no_cache)
+    sources = {**cache.sources(files), **(stdin_inputs(files) or {})}
+
+    def checked(index, result):
+        cache.store(files[index], sources.get(files[index]), result)
+        on_result(index, result)
+
     workers = min(jobs or os.cpu_count() or 1, max(1, len(files)))
     interrupted = 0
     try:
-        if files:
-            run_all(files, jobs=workers, deadline=deadline(timeout), options=options, inputs=stdin_inputs(files),
-                    on_result=on_result)
+        for index, path in enumerate(files):  # results the cache holds need no worker
+            if (hit := cache.load(path, sources.get(path))) is not None:
+                on_result(index, hit)
+        todo = [i for i in range(len(files)) if i not in results]
+        if todo:  # the workers check the very bytes that the cache keys were made from
+            run_all([files[i] for i in todo], jobs=workers, deadline=deadline(timeout), options=options,
+                    inputs=sources, on_result=lambda k, result: checked(todo[k], result))
         if checked_sheets:
             from derivcheck.sheet.run import check_sheet_file
 
@@ -131,11 +146,14 @@ def check(ctx, paths, fmt, jobs, shard, fail_fast, quiet, require_claims, allow_
         interrupted = len(files)
     finally:
         progress.stop()
+    if cache.hits and not quiet and fmt in ("text", "github"):
+        click.echo(f"derivcheck: {cache.hits} of {len(files)} results reused from {cache.root}/ "
+                   "(--no-cache checks every file again)", err=True)
     files += checked_sheets
     done = [results[i] for i in sorted(results)]
     if checked_sheets:
         done.sort(key=lambda r: r.file)
     not_checked = [f for i, f in enumerate(files) if i not in results]
     emit.check_end(done, fmt, quiet=quiet, not_checked=not_checked, elapsed=time.monotonic() - started,
-                   streamed=stream, interrupted=interrupted)
+                   streamed=stream, interrupted=interrupted, cached=cache.hits)
     ctx.exit(130 if interrupted else summary(done)["exit"] if done else 2)

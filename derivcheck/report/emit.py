@@ -70,7 +70,7 @@ def status(r) -> None:
 
 
 def check_end(results: list, fmt: str, *, quiet: bool = False, not_checked=(), elapsed: float | None = None,
-              streamed: bool = False, interrupted: int = 0) -> None:
+              streamed: bool = False, interrupted: int = 0, cached: int = 0) -> None:
     """`check`'s output once the run ends: the summary (text, after the streamed lines) or one document."""
     from derivcheck.report import summary, text
 
@@ -82,6 +82,7 @@ def check_end(results: list, fmt: str, *, quiet: bool = False, not_checked=(), e
         from derivcheck.report.json_report import finite, problem_dict
 
         total = summary(results)
+        total["cached"] = cached  # results reused from the cache (derivcheck.cache)
         if not_checked:
             total["not_checked"] = list(not_checked)
         document(json.dumps(finite({"problems": [problem_dict(r) for r in results], "summary": total}), indent=2,

@@ -1,0 +1,166 @@
+"""Reuse `check` results across runs, as ruff and mypy do, without ever serving a stale verdict.
+
+A result is stored under a key that hashes everything it depends on: the file's bytes and
+the path it was given as (the id, hence the seed, comes from the file name), the options
+(seed, samples, timeout), derivcheck's version and a hash of its own source (so any code
+change starts afresh), the versions of sympy, mpmath, numpy and symengine, the Python version
+and the symbolic backend chosen by DERIVCHECK_SYMBOLIC. Only reproducible results are kept:
+never an internal error or an undecided claim (a time or memory limit depends on the machine).
+
+Entries are JSON, not pickle, so a cache folder from elsewhere cannot run code; each holds its
+key, and an entry that does not parse, does not match its key or does not decode is ignored.
+Writes go to a temporary file that is renamed into place, so parallel writers are safe.
+
+Where: `.derivcheck_cache/` in the working directory (like `.ruff_cache/`, so a CI job can
+keep it between runs), or DERIVCHECK_CACHE_DIR. `check --no-cache` or DERIVCHECK_NO_CACHE=1
+turns it off. The folder ignores itself in git and is marked with a CACHEDIR.TAG.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from derivcheck.results import ClaimResult, Counterexample, ProblemResult
+
+FORMAT = 1
+DEFAULT_DIR = ".derivcheck_cache"
+REPRODUCIBLE = {"proved", "verified", "expected-fail", "wrong", "approximate", "inconsistent"}
+_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# a derivcheck result cache: safe to delete\n"
+_environment: str | None = None
+
+
+def enabled(no_cache: bool = False) -> bool:
+    return not no_cache and os.environ.get("DERIVCHECK_NO_CACHE", "") in ("", "0")
+
+
+def folder() -> Path:
+    return Path(os.environ.get("DERIVCHECK_CACHE_DIR") or DEFAULT_DIR)
+
+
+def environment() -> str:
+    """Everything outside the problem file that a verdict depends on, as one hash."""
+    global _environment
+    if _environment is None:
+        from importlib import metadata
+
+        import derivcheck
+
+        digest = hashlib.sha256()
+        package = Path(derivcheck.__file__).parent
+        for source in sorted(package.rglob("*.py")):
+            digest.update(str(source.relative_to(package)).encode() + b"\0" + source.read_bytes() + b"\0")
+        versions = []
+        for name in ("sympy", "mpmath", "numpy", "symengine"):
+            try:
+                versions.append(f"{name}={metadata.version(name)}")
+            except metadata.PackageNotFoundError:
+                versions.append(f"{name}=-")
+        backend = os.environ.get("DERIVCHECK_SYMBOLIC", "").strip().lower()
+        digest.update(repr((FORMAT, derivcheck.__version__, versions, sys.version, backend)).encode())
+        _environment = digest.hexdigest()
+    return _environment
+
+
+def key(path: str, data: bytes, options: dict) -> str:
+    digest = hashlib.sha256(environment().encode())
+    digest.update(json.dumps([path, sorted(options.items())], default=str).encode() + b"\0" + data)
+    return digest.hexdigest()
+
+
+def reproducible(result: ProblemResult) -> bool:
+    """Whether running again anywhere gives the same result (no limit hit, no internal error), and
+    whether it holds only what `check` computes."""
+    extras = (result.steps, result.first_wrong, result.hessian, result.graph)
+    return (not result.internal and not result.limit and all(x is None for x in extras) and not result.audits
+            and all(map(_reproducible_claim, result.claims)))
+
+
+def _reproducible_claim(claim: ClaimResult) -> bool:
+    if claim.verdict == "error":
+        return claim.exit_code == 2  # the claim cannot be read: a property of the file
+    return claim.verdict in REPRODUCIBLE
+
+
+def encode(result: ProblemResult) -> dict:
+    return dataclasses.asdict(result)
+
+
+def decode(data: dict) -> ProblemResult:
+    claims = []
+    for claim in data["claims"]:
+        example = claim["counterexample"]
+        claims.append(ClaimResult(**{**claim, "counterexample": example and Counterexample(**example)}))
+    indices = {int(k): v for k, v in data["entry_indices"].items()}  # JSON keys are text
+    return ProblemResult(**{**data, "claims": tuple(claims), "derived": tuple(map(tuple, data["derived"])),
+                            "entry_indices": indices, "audits": tuple(data["audits"])})
+
+
+class ResultCache:
+    """Results by key, in one folder; `hits` counts the results served from it."""
+
+    def __init__(self, root: Path | None, options: dict):
+        self.root, self.options, self.hits = root, options, 0
+        self.entries = root / f"v{FORMAT}" if root is not None else None
+
+    @classmethod
+    def open(cls, options: dict, *, no_cache: bool = False) -> ResultCache:
+        return cls(folder() if enabled(no_cache) else None, options)
+
+    def sources(self, paths: list) -> dict:
+        """Each file's bytes, read here once: the cache key and the worker both use them."""
+        from derivcheck.runner import read_source
+
+        found = {}
+        for path in paths if self.entries is not None else ():
+            try:
+                found[path] = read_source(path) if path != "-" else None
+            except OSError:
+                pass  # the worker reports it, located
+        return {path: data for path, data in found.items() if data is not None}
+
+    def load(self, path: str, data: bytes | None) -> ProblemResult | None:
+        if self.entries is None or data is None or path == "-":
+            return None
+        wanted = key(path, data, self.options)
+        try:
+            entry = json.loads((self.entries / f"{wanted}.json").read_text(encoding="utf-8"))
+            result = decode(entry["result"]) if entry.get("key") == wanted else None
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return None  # missing or corrupt: check the file again
+        if result is not None:
+            self.hits += 1
+        return result
+
+    def store(self, path: str, data: bytes | None, result: ProblemResult) -> None:
+        if self.entries is None or data is None or path == "-" or not reproducible(result):
+            return
+        entry = {"key": key(path, data, self.options), "result": encode(result)}
+        try:
+            text = json.dumps(entry)
+            if decode(json.loads(text)["result"]) != result:
+                return  # a value JSON cannot carry exactly: never store an approximation
+            self._prepare()
+            handle, temporary = tempfile.mkstemp(dir=self.entries, suffix=".tmp")
+        except (OSError, ValueError, TypeError):
+            return  # a read-only disk only costs speed
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(temporary, self.entries / f"{entry['key']}.json")
+        except OSError:
+            Path(temporary).unlink(missing_ok=True)  # a full disk only costs speed
+
+    def _prepare(self) -> None:
+        if self.entries.is_dir():
+            return
+        self.entries.mkdir(parents=True, exist_ok=True)
+        for name, text in ((".gitignore", "*\n"), ("CACHEDIR.TAG", _TAG)):
+            marker = self.root / name
+            if not marker.exists():
+                marker.write_text(text, encoding="utf-8")
