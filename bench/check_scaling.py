@@ -1,8 +1,14 @@
-"""`derivcheck check` on a generated problem set: parallel speed-up, determinism, shards.
+"""`derivcheck check` on the shipped set and on a generated one: throughput, speed-up, cache.
 
-    python bench/check_scaling.py                 # 100 files (issue 6, acceptance 4)
-    python bench/check_scaling.py --files 40      # fewer files
-    python bench/check_scaling.py --keep DIR      # write the problem set to DIR and keep it
+    python bench/check_scaling.py                 # problems/ and 100 generated files
+    python bench/check_scaling.py --files 40      # fewer generated files
+    python bench/check_scaling.py --shipped-only  # problems/ only (issue 15's table)
+    python bench/check_scaling.py --keep DIR      # write the generated set to DIR and keep it
+
+The shipped set (`problems/`, every file and claim of the repository) is checked with
+`--jobs 1` and `--jobs 2`, alternating, `--repeat` times each with the result cache off
+(best wall time counts): files/s and claims/s. Then the cache's effect: one run that fills an
+empty cache and one that reuses it (what a CI re-run of an unchanged set costs).
 
 Generates N problem files in a temporary folder: small scalar DAGs (two inputs, four nodes,
 random integer coefficients, one of sin/exp/tanh/log-free functions) with three claims each —
@@ -30,7 +36,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import json
 import time
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 FUNCTIONS = {  # name: (expression of h1, its derivative)
     "sin": ("sin(h1)", "cos(h1)"),
@@ -90,10 +99,14 @@ def generate(folder: str, n: int, seed: int = 0) -> list:
 CPU = {}  # the last run's CPU seconds (user + system, the command and its workers)
 
 
-def run(*args) -> tuple[float, int, str]:
+def run(*args, cache: str | None = None) -> tuple[float, int, str]:
+    """`derivcheck check ARGS` in a subprocess: (wall seconds, exit code, stdout); the result cache
+    is off unless `cache` names its folder."""
     import resource
 
-    env = dict(os.environ, NO_COLOR="1", PYTHONIOENCODING="utf-8")
+    env = dict(os.environ, NO_COLOR="1", PYTHONIOENCODING="utf-8", DERIVCHECK_NO_CACHE="1")
+    if cache is not None:
+        env.update(DERIVCHECK_NO_CACHE="0", DERIVCHECK_CACHE_DIR=cache)
     command = [sys.executable, "-m", "derivcheck", "check", *args]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
@@ -134,21 +147,52 @@ def status_files(out: str) -> list:
     return [problem["file"] for problem in json.loads(out)["problems"]]
 
 
+def shipped(repeat: int) -> None:
+    """Throughput on problems/ with --jobs 1 and 2, and a cold and a warm run of the result cache."""
+    folder = os.path.join(REPO, "problems")
+    _, _, out = run(folder, "--format", "json", "--jobs", "2")
+    summary = json.loads(out)["summary"]
+    files, claims = summary["problems"], summary["claims"]
+    print(f"shipped set: {folder}: {files} problem files, {claims} claims, exit {summary['exit']}")
+    best = {}
+    for _ in range(max(1, repeat)):
+        for jobs in (1, 2):
+            wall, code, _ = run(folder, "--jobs", str(jobs))
+            best[jobs] = min(best.get(jobs, wall), wall)
+            print(f"  --jobs {jobs}: {wall:6.2f} s wall, {CPU['last']:6.2f} s CPU, exit {code}")
+    print("\n| run | wall (s) | files/s | claims/s |\n|---|---:|---:|---:|")
+    for jobs in (1, 2):
+        print(f"| `check problems/ --jobs {jobs}` (no cache) | {best[jobs]:.2f} | {files / best[jobs]:.1f} "
+              f"| {claims / best[jobs]:.1f} |")
+    cache = tempfile.mkdtemp(prefix="derivcheck-cache-")
+    try:
+        for label in ("cache empty (fills it)", "cache warm (unchanged set)"):
+            wall, code, _ = run(folder, "--jobs", "2", cache=cache)
+            print(f"| `check problems/ --jobs 2`, {label} | {wall:.2f} | {files / wall:.1f} | {claims / wall:.1f} |")
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    print(f"\nspeed-up --jobs 2 over --jobs 1 on the shipped set: {best[1] / best[2]:.2f}x\n")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3, help="runs per setting; the best wall time counts")
     parser.add_argument("--keep", metavar="DIR", default=None, help="write the problem set here and keep it")
+    parser.add_argument("--shipped-only", action="store_true", help="only the shipped set (problems/)")
     args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
+          f"load average {os.getloadavg()[0]:.2f} (other work competes for the CPUs when it is high)")
+    print(f"available parallelism for two processes right now: {available_parallelism():.2f}x "
+          "(2.00x = two idle cores)")
+    shipped(args.repeat)
+    if args.shipped_only:
+        return 0
     folder = args.keep or tempfile.mkdtemp(prefix="derivcheck-bench-")
     ok = True
     try:
         files = generate(folder, args.files)
-        print(f"{len(files)} problem files ({3 * len(files) + len(files) // 10} claims) in {folder}")
-        print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
-              f"load average {os.getloadavg()[0]:.2f} (other work competes for the CPUs when it is high)")
-        print(f"available parallelism for two processes right now: {available_parallelism():.2f}x "
-              "(2.00x = two idle cores)")
+        print(f"generated set: {len(files)} problem files ({3 * len(files) + len(files) // 10} claims) in {folder}")
         timings = {}
         outputs = {}
         stable = True

@@ -36,7 +36,7 @@ import time
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 SEED_1B = os.path.join(REPO, "problems", "seed", "ex1b-dag-backprop.yaml")
 PY = sys.executable
-ENV = dict(os.environ, NO_COLOR="1")
+ENV = dict(os.environ, NO_COLOR="1", DERIVCHECK_NO_CACHE="1")  # timings of real work, not of the result cache
 
 
 def derivcheck_cmd() -> list:
