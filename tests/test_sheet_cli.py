@@ -232,3 +232,13 @@ def test_junit_and_github_point_at_the_sheet_lines(invoke, tmp_path):
     assert code == 1 and f"::error file={path},line=6,col=1," in out
     code, out, _ = invoke("sheet", path, "--format", "junit")
     assert code == 1 and 'line="6"' in out or "line 6" in out
+
+
+def test_an_alias_at_the_top_of_the_block(invoke, tmp_path):
+    path = write(tmp_path, "```derivcheck\ninputs: [x]\nnodes: {L: x**3}\nL_n: L\n```\n"
+                           "$$\\frac{\\partial L_n}{\\partial x} = 3x^2$$\n")
+    code, out, _ = invoke("sheet", path)
+    assert code == 0 and "1 checked, 1 proved" in out
+    typo = write(tmp_path, "```derivcheck\ninputs: [x]\nnodes: {L: x**3}\nnode_s: L\n```\n", name="typo.md")
+    code, _, err = invoke("sheet", typo)
+    assert code == 2 and err.startswith(f"{typo}:4:1: error: unknown key 'node_s' in a derivcheck block")

@@ -112,7 +112,9 @@ def load_block(text: str, path: str, line: int, number: int) -> Scope:
     except yamlsafe.YamlError as exc:
         raise LocatedError(exc.message, exc.line, exc.col) from None
     sheet = {k.text: v for k, v in root.items if k.text in SHEET_KEYS}
-    rest = yamlsafe.Map(tuple((k, v) for k, v in root.items if k.text not in SHEET_KEYS), root.line, root.col)
+    aliases = [(k, v) for k, v in root.items if _is_alias(k.text, v, TOP_KEYS + SHEET_KEYS)]
+    rest = yamlsafe.Map(tuple((k, v) for k, v in root.items if k.text not in SHEET_KEYS and (k, v) not in aliases),
+                        root.line, root.col)
     top = keyed(rest, TOP_KEYS + SHEET_KEYS, "a derivcheck block")
     problem = _Reader(path, top).problem()
     if "id" not in top:
@@ -128,10 +130,27 @@ def load_block(text: str, path: str, line: int, number: int) -> Scope:
                 scope.symbols[normal(key.text)] = target(value.text, shapes)
             except ValueError as exc:
                 raise LocatedError(f"indices: {exc}", value.line, value.col) from None
+    for key, value in aliases:  # `L_n: L` at the top of the block, as `indices: {L_n: L}`
+        try:
+            scope.symbols[normal(key.text)] = target(value.text, shapes)
+        except ValueError as exc:
+            raise LocatedError(f"{key.text}: {exc}", value.line, value.col) from None
     for key in ("approx", "fails"):
         if key in sheet:
             setattr(scope, key, _labels(sheet[key], key))
     return scope
+
+
+def _is_alias(key: str, value, known) -> bool:
+    """A top-level `L_n: L`: a subscripted symbol (never a misspelt key) naming a problem name."""
+    import difflib
+
+    from derivcheck import yamlsafe
+
+    return (key not in known and "_" in key and isinstance(value, yamlsafe.Scalar)
+            and re.fullmatch(r"[A-Za-z]+_\{?[A-Za-z0-9]+\}?", key) is not None
+            and re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", value.text) is not None
+            and not difflib.get_close_matches(key, known, n=1, cutoff=0.6))
 
 
 _FLOW_INDICES = re.compile(r"^(\s*indices\s*:\s*)\{(.*)\}(\s*(?:#.*)?)$", re.M)
