@@ -10,75 +10,16 @@ every rule of SPEC §1.5, and swapped back in its output.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from derivcheck.latex import LatexError, to_expression
 from derivcheck.sheet import recognise
 from derivcheck.sheet.recognise import Unreadable
+from derivcheck.sheet.resolved import Resolved
 from derivcheck.sheet.symbols import Target, normal, pattern, resolve
 
 PLACE, SUM = "Qqzv", "Qqzs"  # placeholder names: a run of letters and digits, as latex.py reads names
 _SUM = re.compile(r"\\sum(?![A-Za-z])\s*(?:_\s*(\{[^{}]*\}|[A-Za-z]))?")
 _INDEXED = re.compile(r"\b([A-Za-z_]\w*)\[([^\[\]]+)\]")
-
-
-@dataclass(frozen=True)
-class Resolved:
-    """A derivative in the problem's names: of / wrt targets, and an entry `(…)_{j,k}` if any."""
-
-    of: Target
-    wrt: tuple
-    entry: tuple = ()
-
-    def shape(self, shapes: dict) -> tuple:
-        return shapes[self.of.name] + sum((shapes[w.name] for w in self.wrt), ())
-
-    def diagonal(self, shapes: dict) -> bool:
-        return len(self.wrt) == 2 and self.wrt[0] == self.wrt[1] and shapes[self.of.name] == () \
-            and bool(self.wrt[0].indices)
-
-    def whole(self) -> str:
-        args = ", ".join([self.of.name] + [w.name for w in self.wrt])
-        return f"grad({args})" if len(self.wrt) == 1 else f"hess({args})"
-
-    def parts(self, shapes: dict) -> list:
-        """The tensor targets; each must be indexed, or none of them."""
-        tensors = [t for t in (self.of, *self.wrt) if shapes[t.name] != ()]
-        indexed = [t for t in tensors if t.indices]
-        if indexed and len(indexed) != len(tensors):
-            raise Unreadable(f"{self.text()} indexes some of its tensors but not all")
-        return indexed
-
-    def index(self, shapes: dict) -> tuple:
-        """Index letters of the derivative's entries (empty: the whole tensor)."""
-        if self.entry:
-            if len(self.entry) != len(self.shape(shapes)):
-                raise Unreadable(f"{self.text()} has {len(self.shape(shapes))} indices, the sheet gives "
-                                 f"{len(self.entry)} ({', '.join(self.entry)})")
-            return self.entry
-        if not self.parts(shapes):
-            return ()
-        if self.diagonal(shapes):
-            return self.wrt[0].indices
-        return sum((t.indices for t in (self.of, *self.wrt)), ())
-
-    def value(self, shapes: dict) -> tuple[str, tuple]:
-        """Expression text and shape of the derivative's value."""
-        letters = self.index(shapes)
-        if not letters:
-            return self.whole(), self.shape(shapes)
-        if self.diagonal(shapes) and not self.entry:
-            return f"hessdiag({self.of.name}, {self.wrt[0].name})[{', '.join(letters)}]", ()
-        return f"{self.whole()}[{', '.join(letters)}]", ()
-
-    def ranges(self, shapes: dict) -> dict:
-        letters = self.index(shapes)
-        shape = shapes[self.wrt[0].name] if self.diagonal(shapes) and not self.entry else self.shape(shapes)
-        return dict(zip(letters, shape))
-
-    def text(self) -> str:
-        top = "∂" if len(self.wrt) == 1 else "∂²"
-        return f"{top}{self.of.text()}/" + "".join(f"∂{w.text()}" for w in self.wrt)
 
 
 class Member:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from derivcheck.sheet.statements import _group_end
+from derivcheck.sheet.statements import group_end
 
 _D = r"(?:\\partial|\\mathrm\s*\{\s*d\s*\}|\\operatorname\s*\{\s*d\s*\}|\\text\s*\{\s*d\s*\}|d(?![A-Za-z]{2}))"
 _NUMERATOR = re.compile(rf"^\s*({_D})\s*(?:\^\s*(?:\{{\s*(\d)\s*\}}|(\d)))?\s*(.*?)\s*$", re.S)
@@ -43,7 +43,7 @@ def _brace_group(text: str, i: int) -> tuple[str, int]:
         i += 1
     if i >= len(text) or text[i] != "{":
         raise Unreadable("\\frac needs braces")
-    end = _group_end(text, i)
+    end = group_end(text, i)
     return text[i + 1:end - 1], end
 
 

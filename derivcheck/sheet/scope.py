@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, replace
 from derivcheck.errors import ExprError, LocatedError
 from derivcheck.problem import ClaimSpec, Problem, Text
 from derivcheck.sheet import recognise
-from derivcheck.sheet.lower import Member, Resolved
+from derivcheck.sheet.lower import Member
+from derivcheck.sheet.resolved import Resolved
 from derivcheck.sheet.recognise import Unreadable
 from derivcheck.sheet.result import NOT_DERIVATIVE
 from derivcheck.sheet.symbols import normal, target

@@ -40,7 +40,7 @@ def _mask(s: str, start: int, end: int) -> str:
     return s[:start] + re.sub(r"[^\n]", " ", s[start:end]) + s[end:]
 
 
-def _group_end(s: str, i: int) -> int:
+def group_end(s: str, i: int) -> int:
     """The index after the brace group opening at s[i] == '{' (or len(s))."""
     depth = 0
     j = i
@@ -62,7 +62,7 @@ def mask_text(s: str) -> str:
     (offsets are kept); `\\text{tr}` and the like stay, they are operator names."""
     for cmd in TEXT_COMMANDS:
         for m in reversed(list(re.finditer(re.escape(cmd) + r"(?![A-Za-z])\s*\{", s))):
-            end = _group_end(s, m.end() - 1)
+            end = group_end(s, m.end() - 1)
             if s[m.end():end - 1].strip() not in OPERATOR_NAMES:
                 s = _mask(s, m.start(), end)
     for m in reversed(list(re.finditer(r"\\(?:begin|end)\s*\{[A-Za-z*]+\}", s))):
