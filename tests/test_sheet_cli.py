@@ -88,7 +88,7 @@ def test_text_output_names_the_line_of_a_wrong_statement(invoke, tmp_path):
     wrong = [line for line in out.splitlines() if "✗ wrong" in line]
     assert wrong == ["   16  ✗ wrong         \\frac{\\partial g}{\\partial y} = xy"]
     assert "· not checked   \\frac{\\partial f}{\\partial x} = 2x  — no problem block" in out
-    assert out.splitlines()[-1] == "9 checked, 8 proved, 1 wrong, 1 not checked, 1 not derivative statements — exit 1"
+    assert out.splitlines()[-1] == "9 checked, 8 proved, 1 wrong, 1 not checked, 1 not a derivative statement — exit 1"
 
 
 INDEX = r"""

@@ -90,5 +90,6 @@ def summary_line(result, strict: bool = False) -> Text:
     parts = [f"{s['checked']} checked"]
     parts += [f"{n} {v}" for v, n in sorted(s["verdicts"].items())]
     parts.append(f"{s['unchecked']} not checked")
-    parts.append(f"{s['not_derivative']} not derivative statements")
+    n = s["not_derivative"]
+    parts.append(f"{n} not a derivative statement" if n == 1 else f"{n} not derivative statements")
     return Text(", ".join(parts) + f" — exit {s['exit']}", style=STYLE[s["exit"] == 0])
