@@ -36,5 +36,7 @@ def sheet(result, fmt: str, strict: bool) -> None:
 
 
 def usage(message: str) -> None:
-    """A usage error (not a sheet, cannot read, cannot write) on stderr."""
-    print(message, file=sys.stderr)
+    """A usage error (not a sheet, cannot read, cannot write) on stderr, file names escaped."""
+    from derivcheck.safetext import escape
+
+    print(escape(message), file=sys.stderr)

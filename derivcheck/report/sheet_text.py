@@ -8,23 +8,23 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from derivcheck.report import mark as claim_mark
 from derivcheck.report.text import STYLE, _value
+from derivcheck.safetext import escape
 
-MARK = {"proved": "✓", "verified": "✓", "expected-fail": "✓", "approximate": "≈", "wrong": "✗",
-        "error": "!", "inconsistent": "?", "undecided": "?", "unchecked": "·"}
 WIDTH = 72
 
 
 def shorten(text: str, width: int = WIDTH) -> str:
-    text = " ".join(text.split())
+    text = escape(" ".join(text.split()))
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def mark(e) -> str:
-    c = e.claim
-    if c is not None and not c.passed and c.verdict in ("proved", "verified", "approximate"):
-        return "✗"
-    return MARK.get(e.verdict, "?")
+    """The claim's verdict mark (report.mark), or · for a statement not checked."""
+    if e.claim is None:
+        return "·"
+    return "✗" if e.verdict == "approximate" and not e.claim.passed else claim_mark(e.claim)
 
 
 def label(e) -> str:
@@ -42,10 +42,10 @@ def statement(e, several: bool) -> str:
 
 
 def write_sheet(out, result, *, quiet: bool = False) -> None:
-    out.print(Text(result.file, style="bold"))
+    out.print(Text(escape(result.file), style="bold"))
     if result.error is not None:
         e = result.error
-        out.print(Text(f"{e['file']}:{e['line']}:{e['column']}: error: {e['message']}"))
+        out.print(Text(escape(f"{e['file']}:{e['line']}:{e['column']}: error: {e['message']}")))
         return
     per_line: dict = {}
     for e in result.entries:
@@ -58,13 +58,13 @@ def write_sheet(out, result, *, quiet: bool = False) -> None:
         line.append(f"{mark(e)} {label(e):<13} ", style=STYLE[good] if e.claim is not None else "dim")
         line.append(statement(e, per_line[(e.line, e.text)] > 1))
         if e.claim is None:
-            line.append(f"  — {e.reason}", style="dim")
+            line.append(f"  — {escape(e.reason)}", style="dim")
         elif e.verdict == "approximate" and e.claim.message:
             line.append(f"  ({e.claim.message})", style="dim")
         out.print(line)
         if e.claim is not None and not e.claim.passed:
             for extra in details(e.claim):
-                out.print(Text("         " + extra))
+                out.print(Text("         " + escape(extra)))
 
 
 def details(c) -> list:
