@@ -74,6 +74,9 @@ def audit_claim(checker, claim, before_each=None, kinds=None) -> ClaimAudit:
         if compiled.error is not None:
             out.append(MutantResult(m.kind, m.description, m.text, "invalid", "error", compiled.error.message))
             continue
+        if compiled.misfit is not None:  # shapes that do not fit: found wrong without evaluating it
+            out.append(MutantResult(m.kind, m.description, m.text, "found-wrong", "wrong", compiled.misfit.message))
+            continue
         same = equivalent(checker, original, checker.sym.evaluate(compiled.eqns, compiled.target))
         if same == "identical":
             out.append(MutantResult(m.kind, m.description, m.text, "equivalent", "", "equal to the claim for all inputs"))

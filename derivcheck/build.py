@@ -13,7 +13,7 @@ import numpy as np
 
 from derivcheck import exprs
 from derivcheck.errors import ExprError, LocatedError
-from derivcheck.graph import Graph, lower_into
+from derivcheck.graph import Graph, ShapeMismatch, lower_into
 from derivcheck.problem import ClaimSpec, Problem, Text
 
 MAX_NODES = 20_000
@@ -31,6 +31,7 @@ class CompiledClaim:
     expected: tuple = ()  # the derivative's shape, of-first
     reading: str = ""  # what a latex claim was read as
     error: LocatedError | None = None
+    misfit: LocatedError | None = None  # the claim reads, but its shapes do not fit: it is wrong
 
 
 @dataclass
@@ -65,10 +66,10 @@ def build(problem: Problem) -> Model:
     known = set(graph.inputs) | set(parsed)
     for name, (text, expr) in parsed.items():
         for ref in exprs.names_in(expr):
-            if ref.id not in known and ref.id != "pi":
+            if ref.id not in known and ref.id != "pi" and ref.id not in graph.dims:
                 hint = _suggest(ref.id, known)
                 raise LocatedError(f"node {name!r} uses the unknown name {ref.id!r}{hint}", *text.locate(ref.pos))
-        graph.node_parents[name] = list(dict.fromkeys(r.id for r in exprs.names_in(expr) if r.id != "pi"))
+        graph.node_parents[name] = list(dict.fromkeys(r.id for r in exprs.names_in(expr) if r.id in known))
     for name in _dependency_order(parsed, graph.node_parents):
         text, expr = parsed[name]
         try:
@@ -212,27 +213,26 @@ def _compile(claim: CompiledClaim, graph: Graph, output: str | None, problem: Pr
         if spec.kind == "latex":
             body = _translate_latex(spec.body, graph, problem, claim)
         expr = parse_at(body, claim=True)
+        for ref in exprs.names_in(expr):  # unknown names are errors even after a shape misfit
+            if ref.id not in known and ref.id not in graph.dims and ref.id != "pi":
+                raise LocatedError(f"unknown name {ref.id!r}{_suggest(ref.id, known)}", *body.locate(ref.pos))
         try:
-            claim.eqns = lower_into(_scratch(graph), claim.target, expr, known=known)
+            claim.eqns = lower_into(graph.scratch(), claim.target, expr, known=known)
+        except ShapeMismatch as exc:
+            claim.misfit, claim.shape = LocatedError(exc.message, *body.locate(exc.offset)), None
+            return
         except ExprError as exc:
             raise LocatedError(exc.message, *body.locate(exc.offset)) from None
     claim.shape = claim.eqns[-1].shape
 
 
-def _scratch(graph: Graph) -> Graph:
-    """A view of the graph whose shape table claims may extend without touching the model."""
-    view = Graph(inputs=dict(graph.inputs), functions=graph.functions, dims=graph.dims)
-    view.shapes = dict(graph.shapes)
-    return view
-
-
 def _translate_latex(body: Text, graph: Graph, problem: Problem, claim: CompiledClaim) -> Text:
     from derivcheck.latex import LatexError, to_expression
 
-    names = frozenset(n for n in graph.shapes if "#" not in n)
-    scalars = frozenset(n for n in names if graph.shapes[n] == ())
+    shapes = {n: s for n, s in graph.shapes.items() if "#" not in n}
+    shapes.update({d: () for d in graph.dims if d not in shapes})  # dim names are integer constants
     try:
-        text = to_expression(body.text, names=names, functions=frozenset(problem.functions), scalars=scalars)
+        text = to_expression(body.text, names=frozenset(shapes), functions=frozenset(problem.functions), shapes=shapes)
     except LatexError as exc:
         raise LocatedError(f"LaTeX: {exc.message}", *body.locate(max(exc.col - 1, 0))) from None
     claim.reading = text

@@ -3,7 +3,8 @@
 Evaluation is a loop over the equations; backprop is the same loop reversed,
 adding into adjoints (a variable used twice gets two contributions). It reads
 only `forward`, `vjp` (and its per-argument split `vjp_args`) and the float
-rules of the op table, and never imports sympy.
+rules of the op table, and never imports sympy. On dual numbers (`number`, second_order.py) the
+same loops differentiate the backward pass itself.
 
 Speed (bench/README.md, "Engine vs peers"): the equations are compiled once
 into a `Tape` (integer slots instead of names, each row's rules looked up once,
@@ -19,7 +20,7 @@ import math
 
 import numpy as np
 
-from derivcheck.ops import FLOAT_RULES, OPS
+from derivcheck.ops import OPS
 
 DERIVATIVE_OPS = ("grad", "hess", "hessdiag")
 FLOAT = np.dtype(float)
@@ -33,7 +34,7 @@ def const_value(params: dict) -> np.ndarray:
         return np.asarray(math.pi)
     if kind == "eye":
         return np.eye(value)
-    return np.ones(value)
+    return (np.ones if kind == "ones" else np.zeros)(value)
 
 
 class Tape:
@@ -48,13 +49,13 @@ class Tape:
         self.outs = [self.slot[e.out] for e in eqns]
         self.args = [tuple(self.slot[a] for a in e.args) for e in eqns]
         self.rows = [OPS.get(e.op) for e in eqns]  # None for const, fn and derivative ops
-        self.floats = [FLOAT_RULES.get(e.op) for e in eqns]
+        self.floats = [row.floats if row is not None else None for row in self.rows]
         self.consts = [i for i, e in enumerate(eqns) if e.op == "const"]
         # (index, out slot, arg slots, float rule, equation) of every equation that computes something;
         # a declared function's float rule is None, so calling it raises TypeError: its numpy row runs
         self.steps = [(i, self.outs[i], self.args[i], self.floats[i] or (None, None), e)
                       for i, e in enumerate(eqns) if e.op != "const"]
-        self.scalar = all(e.shape == () and (e.op in FLOAT_RULES or e.op in ("const", "fn")) for e in eqns)
+        self.scalar = all(e.shape == () and (f is not None or e.op in ("const", "fn")) for e, f in zip(eqns, self.floats))
         self._active: dict = {}
 
     def active(self, f: str, wanted: frozenset | None, stop: str | None) -> list:
@@ -86,11 +87,11 @@ class Tape:
 class Engine:
     """Evaluates and differentiates equation lists; `functions` maps declared names to SmoothFunctions."""
 
-    dtype = float
-
-    def __init__(self, eqns: list, functions: dict | None = None):
+    def __init__(self, eqns: list, functions: dict | None = None, number=None):
         self.eqns = eqns
         self.functions = functions or {}
+        self.number = number  # None: float64; else a number class (dual numbers) held in object arrays
+        self.dtype = float if number is None else object
         self._tape: Tape | None = None
         self._consts: dict = {}
 
@@ -102,7 +103,12 @@ class Engine:
         return self._tape
 
     def array(self, value) -> np.ndarray:
-        return np.asarray(value, dtype=self.dtype)
+        out = np.asarray(value, dtype=self.dtype)
+        if self.number is not None and out.ndim == 0 and not isinstance(out[()], self.number):
+            lifted = np.empty((), dtype=object)
+            lifted[()] = self.number.lift(out[()])
+            return lifted
+        return out
 
     # --- forward ----------------------------------------------------------------
     def forward(self, env: dict) -> dict:

@@ -31,24 +31,7 @@ class EntryLowerer(Lowerer):
     def index_value(self, node) -> int:
         if isinstance(node, exprs.Name) and node.id in self.bound:
             return self.bound[node.id]
-        if isinstance(node, exprs.Num) and node.value.denominator == 1:
-            return int(node.value)
-        raise ExprError("an index is an index name or an integer", node.pos)
-
-    def visit_Index(self, node: exprs.Index) -> str:
-        if node.of is not None:  # an entry of a derivative: grad(L, a3)[k] (solution sheets write these)
-            base = self.visit(node.of)
-        else:
-            base = super().visit_Name(exprs.Name(node.base, node.pos))
-        shape = self.graph.shapes[base]
-        if len(node.indices) != len(shape):
-            raise ExprError(f"{node.base} has {len(shape)} ind{'ex' if len(shape) == 1 else 'ices'}, "
-                            f"got {len(node.indices)}", node.pos)
-        at = tuple(self.index_value(i) - 1 for i in node.indices)
-        for k, (i, n) in enumerate(zip(at, shape)):
-            if not 0 <= i < n:
-                raise ExprError(f"index {i + 1} of {node.base} is out of range 1..{n}", node.indices[k].pos)
-        return self.emit("index", (base,), {"at": at}, ())
+        return super().index_value(node)
 
     def call_delta(self, node: exprs.Call) -> str:
         if len(node.args) != 2:
@@ -70,9 +53,7 @@ def lower_entries(claim, graph, known: dict, parse_at) -> list:
     if int(np.prod(shape, dtype=int)) > MAX_ENTRIES:
         raise LocatedError(f"entries claims are limited to {MAX_ENTRIES} entries", spec.line, spec.col)
     expr = parse_at(spec.body, claim=True, entries=True)
-    from derivcheck.build import _scratch
-
-    scratch = _scratch(graph)
+    scratch = graph.scratch()
     eqns, parts = [], []
     for n, index in enumerate(np.ndindex(*shape)):
         bound = {name: i + 1 for name, i in zip(index_names, index)}

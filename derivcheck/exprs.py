@@ -16,16 +16,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from derivcheck.errors import ExprError
+from derivcheck.ops import AXIS_FUNCTIONS, CLAIM_FUNCTIONS, ELEMENTWISE, ENTRY_FUNCTIONS
+from derivcheck.ops import FUNCTIONS as _DOCUMENTED
 
-ELEMENTWISE = frozenset(
-    "exp log sqrt sin cos tan tanh sigmoid relu softplus abs".split()
-)
-TENSOR_FUNCTIONS = frozenset(
-    "sum mean trace tr det logdet inv transpose norm dot outer diag softmax logsumexp eye ones".split()
-)
-CLAIM_FUNCTIONS = frozenset({"grad", "hess", "hessdiag"})
-ENTRY_FUNCTIONS = frozenset({"delta"})
-FUNCTIONS = ELEMENTWISE | TENSOR_FUNCTIONS | CLAIM_FUNCTIONS | ENTRY_FUNCTIONS
+FUNCTIONS = frozenset(_DOCUMENTED)
 RESERVED = FUNCTIONS | {"pi"}
 NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
@@ -94,14 +88,30 @@ class Call:
 
 
 @dataclass(frozen=True)
+class Colon:
+    """`:` in W[i, :] — every entry along that axis."""
+
+    pos: int
+
+
+@dataclass(frozen=True)
 class Index:
     base: str
-    indices: tuple
+    indices: tuple  # expressions or Colon
     pos: int
-    of: "Call | None" = None  # an indexed derivative, `grad(L, a3)[k]` (entries claims only); base is its fn
+    of: "Call | None" = None  # an indexed derivative, `grad(L, a3)[k]`; base is its fn
 
 
-Expr = Num | Name | Neg | Bin | Transpose | Call | Index
+@dataclass(frozen=True)
+class Literal:
+    """[a, b, c] (a column vector) or [[a, b], [c, d]] (a matrix, given by rows)."""
+
+    rows: tuple  # of expressions (a vector) or of tuples of expressions (a matrix)
+    matrix: bool
+    pos: int
+
+
+Expr = Num | Name | Neg | Bin | Transpose | Call | Index | Literal
 
 _BINOPS = {
     ast.Add: "+",
@@ -124,9 +134,7 @@ _DESCRIBE = {
     ast.Compare: "a comparison",
     ast.BoolOp: "a boolean operator",
     ast.IfExp: "a conditional expression",
-    ast.Subscript: "indexing",
     ast.Starred: "a starred expression",
-    ast.List: "a list",
     ast.Tuple: "a tuple",
     ast.Dict: "a dict",
     ast.Set: "a set",
@@ -293,20 +301,37 @@ class _Converter:
         return Transpose(self.convert(node.value, depth), self.pos(node))
 
     def _Subscript(self, node: ast.Subscript, depth: int) -> Expr:
-        if not self.entries:
-            self.fail("indexing x[k] is only allowed in `entries` claims", node)
         derivative = (isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name)
                       and node.value.func.id in CLAIM_FUNCTIONS)
         if not isinstance(node.value, ast.Name) and not derivative:
             self.fail("only a name or a derivative can be indexed, as in x[k], W[i, j] or grad(L, a)[k]", node)
         parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-        if isinstance(node.slice, ast.Slice) or any(isinstance(p, ast.Slice) for p in parts):
-            self.fail("slices are not allowed; index one entry, as in W[i, j]", node)
-        indices = tuple(self.convert(p, depth) for p in parts)
+        indices = []
+        for p in parts:
+            if isinstance(p, ast.Slice):
+                if p.lower is not None or p.upper is not None or p.step is not None:
+                    self.fail("only a whole row or column can be sliced, as in W[i, :] or W[:, j]", node)
+                indices.append(Colon(self.pos(node)))
+            else:
+                indices.append(self.convert(p, depth))
         if derivative:
             call = self._Call(node.value, depth)
-            return Index(call.fn, indices, self.pos(node), of=call)
-        return Index(self._Name(node.value, depth).id, indices, self.pos(node))
+            return Index(call.fn, tuple(indices), self.pos(node), of=call)
+        return Index(self._Name(node.value, depth).id, tuple(indices), self.pos(node))
+
+    def _List(self, node: ast.List, depth: int) -> Expr:
+        if not node.elts:
+            self.fail("an empty list is not an expression; write [a, b, c] for a vector", node)
+        if all(isinstance(e, ast.List) for e in node.elts):
+            rows = tuple(tuple(self.convert(e, depth) for e in row.elts) for row in node.elts)
+            if len({len(r) for r in rows}) != 1 or not rows[0]:
+                self.fail("the rows of a matrix literal [[a, b], [c, d]] must have the same length", node)
+            if any(isinstance(e, ast.List) for row in node.elts for e in row.elts):
+                self.fail("a literal is a vector [a, b] or a matrix [[a, b], [c, d]], not deeper", node)
+            return Literal(rows, True, self.pos(node))
+        if any(isinstance(e, ast.List) for e in node.elts):
+            self.fail("mixed literal: write a vector [a, b] or a matrix [[a, b], [c, d]]", node)
+        return Literal(tuple(self.convert(e, depth) for e in node.elts), False, self.pos(node))
 
     def _Call(self, node: ast.Call, depth: int) -> Expr:
         if not isinstance(node.func, ast.Name):
@@ -329,8 +354,9 @@ class _Converter:
         if len(node.keywords) > 1:
             self.fail("axis= can be given only once", node)
         for kw in node.keywords:
-            if kw.arg != "axis" or fn != "sum":
-                self.fail("the only keyword argument is axis=, in sum(X, axis=0)", node)
+            if kw.arg != "axis" or fn not in AXIS_FUNCTIONS:
+                self.fail(f"the only keyword argument is axis=, of {', '.join(AXIS_FUNCTIONS)} "
+                          "(as in sum(X, axis=0))", node)
             if not (isinstance(kw.value, ast.Constant) and kw.value.value in (0, 1)) or isinstance(kw.value.value, bool):
                 self.fail("axis must be 0 or 1", kw.value)
             axis = kw.value.value
@@ -349,8 +375,14 @@ def names_in(expr: Expr) -> list[Name]:
             stack.append(node.operand)
         elif isinstance(node, Bin):
             stack.extend((node.right, node.left))
-        elif isinstance(node, (Call, Index)):
-            stack.extend(reversed(node.args if isinstance(node, Call) else node.indices))
-            if isinstance(node, Index) and node.of is not None:
+        elif isinstance(node, Call):
+            stack.extend(reversed(node.args))
+        elif isinstance(node, Index):
+            stack.extend(reversed([i for i in node.indices if not isinstance(i, Colon)]))
+            if node.of is not None:
                 stack.append(node.of)
+            else:
+                found.append(Name(node.base, node.pos))
+        elif isinstance(node, Literal):
+            stack.extend(reversed([e for row in node.rows for e in (row if node.matrix else (row,))]))
     return found

@@ -13,9 +13,13 @@ from fractions import Fraction
 
 from derivcheck import exprs
 from derivcheck.errors import ExprError
-from derivcheck.ops import ELEMENTWISE_BINARY, OPS, ShapeError, fmt_shape
+from derivcheck.ops import ELEMENTWISE, FUNCTIONS, OPERATORS, OPS, ShapeError, fmt_shape
 
 ALIASES = {"tr": "trace"}
+
+
+class ShapeMismatch(ExprError):
+    """Operands whose shapes do not fit: in a claim this makes the claim wrong, not unreadable."""
 
 
 @dataclass(eq=False)
@@ -43,6 +47,12 @@ class Graph:
 
     def __post_init__(self):
         self.shapes.update(self.inputs)
+
+    def scratch(self) -> "Graph":
+        """A view of the graph whose shape table claims may extend without touching the model."""
+        view = Graph(inputs=dict(self.inputs), functions=self.functions, dims=self.dims)
+        view.shapes = dict(self.shapes)
+        return view
 
     def producer(self) -> dict:
         return {e.out: e for e in self.eqns}
@@ -99,7 +109,7 @@ class Lowerer:
         try:
             shape = OPS[name].shape([self.graph.shapes[a] for a in args], params)
         except ShapeError as exc:
-            raise ExprError(str(exc), pos) from None
+            raise ShapeMismatch(str(exc), pos) from None
         return self.emit(name, args, params, shape, pos)
 
     def const(self, kind: str, value, shape: tuple = ()) -> str:
@@ -117,6 +127,8 @@ class Lowerer:
             return self.const("pi", None)
         if node.id in self.index_names:
             raise ExprError(f"index {node.id!r} can only be used inside x[...] or delta(...)", node.pos)
+        if node.id not in self.known and node.id in self.graph.dims:  # a dim name is an integer constant
+            return self.const("num", Fraction(self.graph.dims[node.id]))
         if node.id not in self.known:
             raise ExprError(f"unknown name {node.id!r}{_suggest(node.id, self.known)}", node.pos)
         return node.id
@@ -134,25 +146,78 @@ class Lowerer:
             spine.append(spine[-1].left)
         left = self.visit(spine[-1].left)
         for b in reversed(spine):
-            left = self.op(ELEMENTWISE_BINARY[b.op], (left, self.visit(b.right)), b.pos)
+            right = self.visit(b.right)
+            op = OPERATORS[b.op]
+            if op == "matmul" and () in (self.graph.shapes[left], self.graph.shapes[right]):
+                op = "mul"  # a 1×1 result is a scalar everywhere, also as an operand of @
+            left = self.op(op, (left, right), b.pos)
         return left
 
+    def index_value(self, node) -> int:
+        """An index as written: an integer literal or a dim name (entries claims add index names)."""
+        if isinstance(node, exprs.Num) and node.value.denominator == 1:
+            return int(node.value)
+        if isinstance(node, exprs.Name) and node.id in self.graph.dims and node.id not in self.known:
+            return self.graph.dims[node.id]
+        raise ExprError("an index is an integer (1-based), as in x[2] or W[1, 3]", node.pos)
+
     def visit_Index(self, node: exprs.Index) -> str:
-        raise ExprError("indexing is only allowed in `entries` claims", node.pos)
+        if node.of is not None:  # an entry of a derivative: grad(L, a3)[k] (solution sheets write these)
+            base = self.visit(node.of)
+        else:
+            base = self.visit_Name(exprs.Name(node.base, node.pos))
+        shape = self.graph.shapes[base]
+        if len(node.indices) != len(shape):
+            what = "a scalar" if not shape else f"{fmt_shape(shape)}, so it takes {len(shape)} ind{'ex' if len(shape) == 1 else 'ices'}"
+            raise ExprError(f"{node.base} is {what}; got {len(node.indices)}", node.pos)
+        at = []
+        for k, (i, n) in enumerate(zip(node.indices, shape)):
+            if isinstance(i, exprs.Colon):
+                at.append(slice(None))
+                continue
+            value = self.index_value(i)
+            if not 1 <= value <= n:
+                raise ExprError(f"index {value} of {node.base} is out of range 1..{n} (indices start at 1)", i.pos)
+            at.append(value - 1)
+        return self.op("index", (base,), node.pos, {"at": tuple(at)})
+
+    def visit_Literal(self, node: exprs.Literal) -> str:
+        rows = node.rows if node.matrix else tuple((e,) for e in node.rows)
+        parts = []
+        for row in rows:
+            for e in row:
+                part = self.visit(e)
+                if self.graph.shapes[part] != ():
+                    raise ExprError(f"each entry of a literal is a scalar, got {fmt_shape(self.graph.shapes[part])}",
+                                    getattr(e, "pos", node.pos))
+                parts.append(part)
+        shape = (len(rows), len(rows[0])) if node.matrix else (len(rows),)
+        if shape == (1, 1):
+            shape = ()
+        return self.emit("stack", tuple(parts), {"shape": shape}, shape, node.pos)
 
     def visit_Call(self, node: exprs.Call) -> str:
         fn = ALIASES.get(node.fn, node.fn)
         if fn in self.graph.functions:
             return self.declared(node)
+        if node.axis is not None and fn not in ("sum", "mean", "softmax", "logsumexp"):
+            raise ExprError(f"{fn} takes no axis=", node.pos)
         if node.prime:
-            raise ExprError(f"{fn!r} is not a declared function, so {fn}{chr(39) * node.prime}(...) means nothing", node.pos)
+            if fn not in ELEMENTWISE:
+                raise ExprError(f"{fn}{chr(39) * node.prime}(...) needs an elementwise function ({', '.join(ELEMENTWISE)}) "
+                                f"or a declared one; {fn!r} is neither", node.pos)
+            return self.op(fn + "'" * node.prime, (self.one_arg(node),), node.pos)
         builder = getattr(self, "call_" + fn, None)
         if builder is not None:
             return builder(node)
-        if fn in OPS and OPS[fn].arity == 1:
-            return self.op(fn, (self.one_arg(node),), node.pos)
-        known = f" (a name of this problem, not a function: write {fn}*(...) to multiply)" if fn in self.known else ""
-        raise ExprError(f"unknown function {fn!r}{known}", node.pos)
+        row = OPS.get(fn)
+        if row is not None and row.text == fn and row.arity in (1, 2):
+            return self.op(fn, tuple(self.args(node, row.arity)), node.pos, _axis(node))
+        if fn in self.known:
+            raise ExprError(f"unknown function {fn!r} (a name of this problem, not a function: write {fn}*(...) "
+                            "to multiply)", node.pos)
+        raise ExprError(f"unknown function {fn!r}{_suggest(fn, FUNCTIONS)}; the functions are "
+                        f"{', '.join(sorted(FUNCTIONS))}, and those declared under `functions:`", node.pos)
 
     def one_arg(self, node: exprs.Call) -> str:
         return self.args(node, 1)[0]
@@ -166,18 +231,11 @@ class Lowerer:
         arg = self.one_arg(node)
         return self.emit("fn", (arg,), {"name": node.fn, "order": node.prime}, self.graph.shapes[arg], node.pos)
 
-    def call_sum(self, node: exprs.Call) -> str:
-        arg = self.one_arg(node)
-        if node.axis is None:
-            return self.op("sum", (arg,), node.pos)
-        return self.op("sum_axis", (arg,), node.pos, {"axis": node.axis})
-
     def call_mean(self, node: exprs.Call) -> str:
         arg = self.one_arg(node)
-        size = 1
-        for d in self.graph.shapes[arg]:
-            size *= d
-        total = self.op("sum", (arg,), node.pos)
+        total = self.op("sum", (arg,), node.pos, _axis(node))
+        shape = self.graph.shapes[arg]
+        size = _count(shape) if node.axis is None else shape[node.axis]
         return self.op("div", (total, self.const("num", Fraction(size))), node.pos)
 
     def call_norm(self, node: exprs.Call) -> str:
@@ -198,23 +256,31 @@ class Lowerer:
         u, v = self.args(node, 2)
         return self.op("matmul", (u, self.op("transpose", (v,), node.pos)), node.pos)
 
-    def size_arg(self, node: exprs.Call) -> int:
-        if len(node.args) != 1:
-            raise ExprError(f"{node.fn} takes one size argument", node.pos)
-        arg = node.args[0]
-        if isinstance(arg, exprs.Num) and arg.value.denominator == 1 and 1 <= arg.value <= 10_000:
-            return int(arg.value)
-        if isinstance(arg, exprs.Name) and arg.id in self.graph.dims:
-            return self.graph.dims[arg.id]
-        raise ExprError(f"{node.fn}(n) needs a positive integer or a dim name", node.pos)
+    def size_args(self, node: exprs.Call, most: int) -> tuple:
+        if not 1 <= len(node.args) <= most:
+            usage = f"{node.fn}(n)" if most == 1 else f"{node.fn}(n) or {node.fn}(m, n)"
+            raise ExprError(f"{node.fn} takes sizes, as in {usage}", node.pos)
+        out = []
+        for arg in node.args:
+            if isinstance(arg, exprs.Num) and arg.value.denominator == 1 and 1 <= arg.value <= 10_000:
+                out.append(int(arg.value))
+            elif isinstance(arg, exprs.Name) and arg.id in self.graph.dims:
+                out.append(self.graph.dims[arg.id])
+            else:
+                raise ExprError(f"a size in {node.fn}(...) is a positive integer or a dim name", node.pos)
+        return tuple(out)
 
     def call_eye(self, node: exprs.Call) -> str:
-        n = self.size_arg(node)
+        (n,) = self.size_args(node, 1)
         return self.const("eye", n, (n, n))
 
     def call_ones(self, node: exprs.Call) -> str:
-        n = self.size_arg(node)
-        return self.const("ones", n, (n,))
+        shape = self.size_args(node, 2)
+        return self.const("ones", shape, shape)
+
+    def call_zeros(self, node: exprs.Call) -> str:
+        shape = self.size_args(node, 2)
+        return self.const("zeros", shape, shape)
 
     def call_delta(self, node: exprs.Call) -> str:
         raise ExprError("delta(i, j) is only allowed in `entries` claims", node.pos)
@@ -338,7 +404,7 @@ def estimate(op: str, args: list, shapes: list, params: dict, shape: tuple, pos:
         n = shapes[0][0]
         a = args[0]
         return _checked(Size(n * max(a.log10, 0.0) + math.lgamma(n + 1) / math.log(10), n * a.degree, None, constant), pos)
-    if op in ("sum", "sum_axis", "trace", "stack"):
+    if op in ("sum", "trace", "stack"):
         grow = math.log10(max(_count(shapes[0]) if shapes else 1, 1))
         return _checked(Size(max((a.log10 for a in args), default=0.0) + grow,
                              max((a.degree for a in args), default=0.0), None, constant), pos)
@@ -382,6 +448,10 @@ def _power(a: Size, b: Size, pos: int) -> Size:
         return Size(magnitude, 0.0, value, True)
     grown = abs(float(e)) * abs(a.log10) if math.isfinite(a.log10) else 0.0
     return _checked(Size(grown, a.degree * abs(float(e)), None, False), pos)
+
+
+def _axis(node: exprs.Call) -> dict:
+    return {} if node.axis is None else {"axis": node.axis}
 
 
 def _suggest(name: str, known) -> str:

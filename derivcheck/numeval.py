@@ -27,7 +27,8 @@ FUNCTIONS = {
     sp.tanh: mpmath.tanh, sp.Abs: abs, sp.sign: _sign, sp.Heaviside: _heaviside, sp.sinh: mpmath.sinh,
     sp.cosh: mpmath.cosh, sp.sec: mpmath.sec, sp.csc: mpmath.csc, sp.cot: mpmath.cot, sp.atan: mpmath.atan,
     sp.asin: mpmath.asin, sp.acos: mpmath.acos, sp.re: mpmath.re, sp.im: mpmath.im, sp.atan2: mpmath.atan2,
-    sp.arg: mpmath.arg,
+    sp.arg: mpmath.arg, sp.asinh: mpmath.asinh, sp.acosh: mpmath.acosh, sp.atanh: mpmath.atanh,
+    sp.erf: mpmath.erf, sp.erfc: mpmath.erfc,
 }
 
 

@@ -21,20 +21,14 @@ from __future__ import annotations
 import copy
 import keyword
 
+from derivcheck.ops import ELEMENTWISE, FUNCTIONS
+
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_ID = "urn:derivcheck:schema:problem:1"
 
 # Names that cannot name an input, node, dim, function or index (SPEC §1, §1.3):
-# Python keywords, the functions of the expression language, and `pi`.
-EXPRESSION_FUNCTIONS = (
-    # elementwise
-    "exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "softplus", "abs",
-    # tensor
-    "sum", "mean", "trace", "tr", "det", "logdet", "inv", "transpose", "norm", "dot", "outer",
-    "diag", "softmax", "logsumexp", "eye", "ones",
-    # claims only / entries only
-    "grad", "hess", "hessdiag", "delta",
-)
+# Python keywords, the functions of the expression language (the op table's), and `pi`.
+EXPRESSION_FUNCTIONS = tuple(sorted(FUNCTIONS))
 RESERVED_NAMES = tuple(sorted(
     set(keyword.kwlist) | set(keyword.softkwlist) | set(EXPRESSION_FUNCTIONS) | {"pi"}
 ))
@@ -92,11 +86,14 @@ def _defs() -> dict:
         },
         "expression": {
             "description": "An expression of the expression language (SPEC §1.3), in Python syntax: "
-                           "numbers, + - * / ** ^ @, unary -, .T, and the functions "
-                           "exp log sqrt sin cos tan tanh sigmoid relu softplus abs sum mean trace tr "
-                           "det logdet inv transpose norm dot outer diag softmax logsumexp eye ones; "
-                           "the constant pi. `@` is the matrix product (no matrix power); "
-                           "vectors are columns and a 1×1 result is a scalar.",
+                           "numbers, + - * / ** ^ @, unary -, .T, literals [a, b] and [[a, b], [c, d]], "
+                           "indexing x[k], W[i, j], W[i, :], W[:, j] (from 1), dim names as integers, "
+                           "the constant pi and the functions: "
+                           + "; ".join(f"{name}: {doc}" for name, doc in sorted(FUNCTIONS.items()))
+                           + ". Every elementwise function g (" + " ".join(ELEMENTWISE)
+                           + ", and declared ones) has derivatives g'(x) and g''(x). `@` is the matrix "
+                           "product (no matrix power); vectors are columns; + - * / ** broadcast a row "
+                           "(1×n) or a column (m×1) across an m×n matrix; a 1×1 result is a scalar.",
             "type": ["string", "number"],
         },
         "shape": {

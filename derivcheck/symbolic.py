@@ -35,7 +35,8 @@ def const_value(params: dict) -> np.ndarray:
         return obj(sp.pi)
     if kind == "eye":
         return np.array(sp.eye(value).tolist(), dtype=object)
-    return np.full((value,), sp.Integer(1), dtype=object)
+    shape = value if isinstance(value, tuple) else (value,)
+    return np.full(shape, sp.Integer(1 if kind == "ones" else 0), dtype=object)
 
 
 def zeros(shape: tuple) -> np.ndarray:

@@ -19,14 +19,13 @@ from derivcheck import sampling, smooth
 from derivcheck.diagnose import diagnose, shape_diagnosis
 from derivcheck.engine import Engine
 from derivcheck.numeval import Compiled, TermScale, finite_real, flat, real
-from derivcheck.ops import fmt_shape
+from derivcheck.ops import OPS, fmt_shape
 from derivcheck.proof import prove_zero
 from derivcheck.results import ClaimResult, Counterexample
 from derivcheck.symbolic import Symbolic, free_symbols
 
 ENGINE_RTOL = 1e-7
 DEFAULT_RTOL = sp.Rational(1, 10**25)  # values are exact, evaluated at 30 digits
-KINK_OPS = ("abs", "relu")
 DERIVATIVE_OPS = ("grad", "hess", "hessdiag")
 
 
@@ -132,8 +131,9 @@ class Checker:
         except np.linalg.LinAlgError:  # a singular matrix under inv: no value here, as for a pole
             return None
         for eqn in self.graph.eqns:
-            if eqn.op in KINK_OPS and np.any(np.abs(env[eqn.args[0]]) < 1e-6):
-                return None
+            row = OPS.get(eqn.op)
+            if row is not None and row.kink is not None and np.any(np.abs(row.kink(*(env[a] for a in eqn.args))) < 1e-6):
+                return None  # too close to a kink (the table's `kink` of abs, relu, max, min, ...)
             if not np.all(np.isfinite(env[eqn.out])):
                 return None
         return env
@@ -147,6 +147,8 @@ class Checker:
             err = claim.error
             return ClaimResult(**{**base, "line": err.line or spec.line, "col": err.col or spec.col},
                                verdict="error", passed=False, message=err.message)
+        if claim.misfit is not None:
+            return self.misfit(claim, base)
         written = self.convention_shape(claim)
         if claim.shape != written:
             return self.wrong_shape(claim, base, written)
@@ -202,6 +204,14 @@ class Checker:
                            passed=claim.spec.expect_fails,
                            message=f"the claim has shape {fmt_shape(claim.shape)}, the derivative has shape {fmt_shape(written)}",
                            diagnosis=diagnosis)
+
+    def misfit(self, claim, base: dict) -> ClaimResult:
+        """A claim whose own shapes do not fit (dZ @ X.T with mismatched inner sizes) is wrong."""
+        err = claim.misfit
+        return ClaimResult(**{**base, "line": err.line or base["line"], "col": err.col or base["col"]},
+                           verdict="expected-fail" if claim.spec.expect_fails else "wrong",
+                           passed=claim.spec.expect_fails, message=f"the claim's shapes do not fit: {err.message}",
+                           diagnosis=f"wrong shape: {err.message}")
 
     def compare(self, claim, base: dict, truth: np.ndarray, value: np.ndarray) -> ClaimResult:
         spec = claim.spec

@@ -142,13 +142,13 @@ class TestCalls:
         assert "claim" in refused("grad(l, h2)").message
         assert "claim" in refused("hess(l, x, x)").message
 
-    def test_indexing_and_delta_only_in_entries(self):
+    def test_indexing_anywhere_and_delta_only_in_entries(self):
         assert P("delta(i, j) * x[k]", entries=True) == (
             "*", ("call", "delta", (x_("i"), x_("j")), None, 0), ("index", "x", (x_("k"),)))
         assert P("W[i, j]", entries=True) == ("index", "W", (x_("i"), x_("j")))
-        assert "entries" in refused("x[k]").message
+        assert P("x[2]")[0] == "index"
         assert "entries" in refused("delta(i, j)").message
-        refused("W[1:2]", entries=True)
+        assert "whole row or column" in refused("W[1:2]").message
 
     def test_pi_e_and_single_letters_are_names(self):
         for name in ("pi", "e", "E", "I", "N", "S", "Q", "gamma"):
@@ -239,7 +239,7 @@ class TestRefusals:
         assert char in e.message
 
     @pytest.mark.parametrize("text", ["x if y else z", "not x", "~x", "x % y", "x // y", "x << y", "x == y",
-                                      "x and y", "(x, y)", "[x]", "{x}", "await x", "*x", "x @", "f(x)(y)",
+                                      "x and y", "(x, y)", "[]", "[x, [y]]", "{x}", "await x", "*x", "x @", "f(x)(y)",
                                       "f(*a)", "None", "__x", "x__y", "_x", "'", '"x"', "print('x')",
                                       "import os", "x = 1", "\x00", "\x7f", "#", "", "   "])
     def test_everything_else_is_refused(self, text):
@@ -420,6 +420,7 @@ def test_names_in_lists_every_name_in_order(tree):
             for a in e.args:
                 walk(a)
         elif isinstance(e, Index):
+            expected.append(e.base)  # the indexed name is used too
             for i in e.indices:
                 walk(i)
 

@@ -14,6 +14,7 @@ import ast
 import re
 from fractions import Fraction
 
+from derivcheck.ops import AXIS_FUNCTIONS, LATEX
 from derivcheck.texnames import escape_text, name_latex
 
 VERDICT_WORDS = {"proved": "proved", "verified": "verified numerically", "expected-fail": "wrong, as expected",
@@ -59,14 +60,9 @@ def value_latex(text: str) -> str:
 
 
 # --- expressions of derivcheck's language ------------------------------------------
-ATOM, POW, NEG, MUL, ADD = 5, 4, 3, 2, 1
+ATOM, POW, NEG, MUL, HADAMARD, ADD = 6, 5, 4, 3, 2, 1
 
-_NAMED = {"exp": "\\exp", "log": "\\log", "sin": "\\sin", "cos": "\\cos", "tan": "\\tan", "tanh": "\\tanh",
-          "sigmoid": "\\sigma", "det": "\\det", "trace": "\\operatorname{tr}", "tr": "\\operatorname{tr}",
-          "mean": "\\operatorname{mean}", "diag": "\\operatorname{diag}", "softmax": "\\operatorname{softmax}",
-          "logsumexp": "\\operatorname{logsumexp}", "relu": "\\operatorname{relu}",
-          "softplus": "\\operatorname{softplus}", "sign": "\\operatorname{sign}", "Max": "\\max", "Min": "\\min",
-          "max": "\\max", "min": "\\min"}
+_NAMED = {**LATEX, "tr": LATEX["trace"], "Max": LATEX["max"], "Min": LATEX["min"]}  # the op table's spellings
 
 
 def _paren(text: str) -> str:
@@ -74,8 +70,13 @@ def _paren(text: str) -> str:
 
 
 class _ToLatex:
-    def __init__(self, exprs_module):
+    def __init__(self, exprs_module, tensors=frozenset()):
         self.e = exprs_module
+        self.tensors = tensors  # names known to be vectors or matrices: their elementwise product is \odot
+
+    def tensor(self, node) -> bool:
+        """Whether node may be a tensor: it names one (a scalar juxtaposed with a tensor multiplies)."""
+        return any(n.id in self.tensors for n in self.e.names_in(node))
 
     def wrap(self, node, least: int) -> str:
         text, prec = self.visit(node)
@@ -97,7 +98,8 @@ class _ToLatex:
         if isinstance(node, e.Index):
             base = name_latex(node.base)
             base = "{" + base + "}" if "_" in base else base
-            return base + "_{" + ",".join(self.visit(i)[0] for i in node.indices) + "}", ATOM
+            return base + "_{" + ",".join(":" if isinstance(i, e.Colon) else self.visit(i)[0]
+                                          for i in node.indices) + "}", ATOM
         if isinstance(node, e.Call):
             return self.call(node)
         raise ValueError(type(node).__name__)
@@ -146,11 +148,15 @@ class _ToLatex:
         if op == "**":
             exponent = self.visit(node.right)[0]
             return self.power_base(node.left) + "^{" + exponent + "}", POW
+        if op == "*" and self.tensor(node.left) and self.tensor(node.right):
+            # elementwise: \odot, which binds looser than juxtaposition (matrix products) when read back
+            return self.wrap(node.left, HADAMARD) + " \\odot " + self.wrap(node.right, MUL), HADAMARD
         left = self.wrap(node.left, MUL)
         right = self.wrap(node.right, MUL + 1 if op == "@" else MUL)
         if isinstance(node.right, e.Neg) or (isinstance(node.right, e.Num) and node.right.value < 0):
             right = _paren(self.visit(node.right)[0])
-        glue = " \\cdot " if right[:1].isdigit() or right.startswith("-") else " "
+        glue = " \\cdot " if right[:1].isdigit() or right.startswith("-") or left.endswith(("\\sigma", "\\delta")) \
+            else " "
         return left + glue + right, MUL
 
     def call(self, node) -> tuple:
@@ -165,7 +171,8 @@ class _ToLatex:
         if fn == "hessdiag" and len(args) == 2:
             return "\\operatorname{diag}" + self.partial_of(args[0], "\\partial " + text[1] + "^{2}", order=2), ATOM
         if node.prime:
-            return name_latex(fn) + "'" * node.prime + _paren(", ".join(text)), ATOM
+            head = _NAMED.get(fn) or name_latex(fn)
+            return head + "'" * node.prime + _paren(", ".join(text)), ATOM
         if fn == "sqrt" and len(args) == 1:
             return "\\sqrt{" + text[0] + "}", ATOM
         if fn in ("abs", "Abs") and len(args) == 1:
@@ -188,9 +195,11 @@ class _ToLatex:
             return "\\mathbf{1}_{" + text[0] + "}", ATOM
         if fn == "delta" and len(args) == 2:
             return "\\delta_{" + text[0] + " " + text[1] + "}", ATOM
-        if fn == "sum":
-            head = "\\operatorname{sum}" if node.axis is None else "\\operatorname{sum}_{\\text{axis}=" + str(node.axis) + "}"
+        if fn in AXIS_FUNCTIONS and node.axis is not None:
+            head = "\\operatorname{" + fn + "}_{\\text{axis}=" + str(node.axis) + "}"
             return head + _paren(", ".join(text)), ATOM
+        if fn == "sum":
+            return "\\operatorname{sum}" + _paren(", ".join(text)), ATOM
         head = _NAMED.get(fn)
         if head is None:
             head = name_latex(fn) if re.fullmatch(r"[A-Za-z]", fn) else "\\operatorname{" + fn + "}"
@@ -203,7 +212,7 @@ class _ToLatex:
         return "\\frac{" + top + "}{" + below + "}" + _paren(self.visit(f)[0])
 
 
-def expr_latex(text: str) -> str:
+def expr_latex(text: str, tensors=frozenset()) -> str:
     """An expression of derivcheck's language (or sympy's printout of one) as LaTeX.
 
     Lists (`[[a, b], [c, d]]`, as printed for matrices) become matrices. Anything that
@@ -215,16 +224,16 @@ def expr_latex(text: str) -> str:
     try:
         if text.startswith("["):
             return _array_latex(text)
-        return _expr(text)
+        return _expr(text, tensors)
     except Exception:  # noqa: BLE001 - unparseable text is shown verbatim
         return texttt(text)
 
 
-def _expr(text: str) -> str:
+def _expr(text: str, tensors=frozenset()) -> str:
     from derivcheck import exprs
 
     tree = exprs.parse(text, entries=True, claim=True)
-    return _ToLatex(exprs).visit(tree)[0]
+    return _ToLatex(exprs, tensors).visit(tree)[0]
 
 
 def _array_latex(text: str) -> str:
