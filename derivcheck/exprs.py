@@ -201,6 +201,10 @@ def parse(text: str, *, entries: bool = False, claim: bool = False) -> Expr:
             warnings.simplefilter("ignore")
             tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
+        explained = _explain(source, lambda i, t: "^" if t == "**" and text[origin[i]] == "^" else t)
+        if explained is not None:
+            message, offset = explained
+            raise ExprError(f"syntax error: {message}", origin[min(offset, len(origin) - 1)]) from None
         offset = (exc.offset or 1) - 1 + (len(source) - len(source.lstrip()))
         juxtaposed = re.search(r"[0-9.]\s*[A-Za-z(]|\)\s*[A-Za-z0-9(]", text)
         hint = "; write products with *, as in 2*x" if juxtaposed else ""
@@ -209,6 +213,32 @@ def parse(text: str, *, entries: bool = False, claim: bool = False) -> Expr:
         raise ExprError("expression nested too deeply", 0) from None
     lead = len(source) - len(source.lstrip())
     return _Converter(source, origin, primes, lead, entries=entries, claim=claim).convert(tree.body)
+
+
+_TOKENS = re.compile(r"\s*(?:(?P<num>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+                     r"|(?P<op>\*\*|[-+*/@,])|(?P<open>[(\[])|(?P<close>[)\]])|(?P<other>\S))")
+_BINARY_ONLY = {"*", "/", "**", "@", ","}
+
+
+def _explain(source: str, shown) -> tuple[str, int] | None:
+    """What was expected where Python's parser gave up, for the common slips: an operator with
+    nothing after it, two operators in a row, two terms with no operator between them."""
+    previous = None  # (kind, text, start)
+    for m in _TOKENS.finditer(source):
+        kind = m.lastgroup
+        if kind is None:
+            break
+        text, start = shown(m.start(kind), m.group(kind)), m.start(kind)
+        if previous is not None:
+            pkind, ptext, _ = previous
+            if pkind == "op" and (kind == "close" or kind == "op" and text in _BINARY_ONLY):
+                return f"expected an expression after {ptext!r}, found {text!r}", start
+            if pkind in ("num", "name", "close") and kind in ("num", "name"):
+                return f"expected an operator between {ptext!r} and {text!r} (write products with *, as in 2*x)", start
+        previous = (kind, text, start)
+    if previous is not None and previous[0] == "op":
+        return f"expected an expression after {previous[1]!r}", len(source.rstrip())
+    return None
 
 
 class _Converter:

@@ -571,7 +571,7 @@ class _Parser:
             args = self.arguments()
         elif t.text == "|" or t.text in NORMS:
             args = [self.bars() if t.text == "|" else self.norm(self.next())]
-        elif t.kind in ("num", "run"):
+        elif t.kind in ("num", "run") or t.kind == "cmd" and (t.text[1:] in GREEK or t.text in ACCENTS):
             args = [self.atom_argument(src)]
         else:
             self.fail(f"{src} needs an argument, as in {src}(x)")
@@ -610,8 +610,18 @@ class _Parser:
 
     def atom_argument(self, src: str) -> _E:
         """`\\sin x`: one number or name, accepted only when nothing could extend it."""
-        t = self.next()
-        if t.kind == "num":
+        t = self.peek()
+        if t.kind == "cmd":  # \sin \theta, \log \hat{x}
+            start = self.i
+            atoms = self.command()
+            power = next((k for k in range(start, self.i) if self.toks[k].text == "^"), None)
+            if power is not None:
+                a = self.srctext(t, self.toks[power])
+                self.fail(f"ambiguous: write {src}({a}^...) or ({src} {a})^...", self.toks[power])
+            if len(atoms) > 1:
+                self.fail(f"ambiguous: write {src}(...) with parentheses", t)
+            arg = atoms[0]
+        elif self.next().kind == "num":
             arg = _E(t.text, ATOM, ())
         else:
             if t.text in self.functions:

@@ -167,7 +167,13 @@ def keyed(node: Map, allowed, what: str) -> dict:
     out = {}
     for key, value in node.items:
         if key.text not in allowed:
-            fail(key, f"unknown key {key.text!r} in {what}{suggest(key.text, allowed)}; allowed: {', '.join(allowed)}")
+            comma = ""
+            if isinstance(value, Scalar) and value.plain and not value.text and any(
+                    isinstance(v, Scalar) and v.plain and (v.line, v.col) < (key.line, key.col) for _, v in node.items):
+                comma = (f"; an unquoted comma ends a value in a flow mapping, so {key.text!r} was read as a key: "
+                         "quote the expression, as in {is: \"max(a, b)\"}")
+            fail(key, f"unknown key {key.text!r} in {what}{suggest(key.text, allowed)}; allowed: {', '.join(allowed)}"
+                      f"{comma}")
         out[key.text] = value
     return out
 

@@ -201,7 +201,7 @@ YAML = [
     Case("yaml", "utf16_file", "inputs: [x]\n".encode("utf-16"), 2, where=(1, 1), says=("invalid UTF-8",), solo=True),
     Case("yaml", "nul_byte", b"inputs: [x]\nnodes: {f: x\x00}\n", 2, where=(2, 13), says=("NUL",)),
     Case("yaml", "control_character", b"inputs: [x]\ntitle: a\x1bb\n", 2, where=(2, 9), says=("non-printable",)),
-    Case("yaml", "tab_indentation", "inputs:\n\t- x\n", 2, where=(2, 1), says=("cannot start any token",)),
+    Case("yaml", "tab_indentation", "inputs:\n\t- x\n", 2, where=(2, 1), says=("tabs cannot indent YAML; use spaces",)),
     Case("yaml", "bom", "\ufeffinputs: [x]\nnodes: {f: x**2}\nclaims:\n  - {wrt: x, is: 2*x}\n", 0, verdicts=("proved",)),
     Case("yaml", "crlf", b"inputs: [x]\r\nnodes: {f: x**2}\r\nclaims:\r\n  - {wrt: x, is: 2*x}\r\n", 0, verdicts=("proved",)),
     Case("yaml", "several_documents", "inputs: [x]\n---\ninputs: [y]\n", 2, where=(2, 1), says=("several YAML documents",)),

@@ -125,6 +125,7 @@ ERRORS = [
     ("\\sin 2x", SCALARS, "ambiguous: write \\sin(2x) or (\\sin 2)x", 7),
     ("\\log xy", SCALARS, "ambiguous: write \\log(xy) or (\\log x)y", 6),
     ("\\sin^2 x", SCALARS, "ambiguous", 5),
+    ("\\sin \\gamma^2", dict(names=fs({"gamma"}), scalars=fs({"gamma"})), "ambiguous: write \\sin(\\gamma^...)", 12),
     ("\\foo", SCALARS, "unsupported LaTeX command \\foo; supported: ", 1),
     ("x + \\foo{y}", SCALARS, "unsupported LaTeX command \\foo", 5),
     ("{x", SCALARS, "unbalanced '{'", 1),
