@@ -140,3 +140,11 @@ def test_every_language_function_has_a_row_or_a_lowering():
 @pytest.mark.parametrize("name", [n for n, row in OPS.items() if row.d is not None and "'" not in n])
 def test_every_elementwise_function_has_derivative_rows(name):
     assert OPS[name + "'"].kink is OPS[name].kink and name + "''" in OPS
+
+
+def test_the_schema_documents_every_function():
+    from derivcheck.schema import RESERVED_NAMES, problem_schema
+
+    described = problem_schema()["$defs"]["expression"]["description"]
+    for name, doc in FUNCTIONS.items():
+        assert f"{name}: {doc}" in described and name in RESERVED_NAMES
