@@ -112,7 +112,8 @@ def load(data: bytes | str) -> Node:
         if e.context and e.context_mark and e.problem:
             msg += f" ({e.context} at line {e.context_mark.line + 1}, column {e.context_mark.column + 1})"
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        if mark and "\t" in _BREAK.split(text)[mark.line][:mark.column + 1].lstrip(" ")[:1]:
+        lines = _BREAK.split(text) if mark else []
+        if mark and mark.line < len(lines) and lines[mark.line][:mark.column + 1].lstrip(" ")[:1] == "\t":
             msg = "tabs cannot indent YAML; use spaces"
         raise YamlError(msg, line, col) from None
     except yaml.YAMLError as e:
