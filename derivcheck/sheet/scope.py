@@ -65,14 +65,14 @@ class Scope:
         """A node for an expression differentiated by the sheet (`tr(BA)`); its name."""
         if expression in self.helpers:
             return self.helpers[expression]
-        from derivcheck.build import _scratch, parse_at
+        from derivcheck.build import parse_at
         from derivcheck.graph import lower_into
 
         name = f"sheet_expr{len(self.helpers) + 1}"
         while name in self.shapes:
             name += "_"
         try:
-            eqns = lower_into(_scratch(self.graph), name, parse_at(Text(expression, 1, 1)), known=self.shapes)
+            eqns = lower_into(self.graph.scratch(), name, parse_at(Text(expression, 1, 1)), known=self.shapes)
         except (ExprError, LocatedError) as exc:
             raise Unreadable(f"cannot differentiate `{expression}`: {exc.message}") from None
         self.shapes[name] = eqns[-1].shape
