@@ -349,7 +349,8 @@ class _Parser:
                 shape = None  # the claim is then wrong by its shapes, which lowering reports
         else:
             shape = None
-        text = _paren(a, a.prec < PROD or a.frac) + op + _paren(b, b.prec <= PROD)
+        left = a.prec < PROD and a.prec != HADAMARD or a.frac  # (a ⊙ b) c is a*b @ c: Python groups it so too
+        text = _paren(a, left) + op + _paren(b, b.prec <= PROD)
         return _E(text, PROD, shape)
 
     def size_ones(self, a: _E, b: _E) -> tuple:

@@ -42,6 +42,10 @@ def _documented(name: str) -> bool:
 
 @pytest.mark.parametrize("name", _op_names())
 def test_every_op_row_is_documented(name):
+    base = name.rstrip("'")
+    if base != name:  # the rows of g' and g'' are made from g's row: documented once, as g'(x) and g''(x)
+        assert _documented(base) and "`g'(x)`" in FORMAT, f"op {name!r} is missing from docs/format.md"
+        return
     assert _documented(name), f"op {name!r} is missing from docs/format.md"
 
 
