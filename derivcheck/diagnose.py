@@ -154,7 +154,7 @@ def _path_diagnosis(checker, claim, rows, S, C) -> str:
     for path, term in found:
         values = []
         for point, j, *_ in rows:
-            free, fn, _ = checker.compile(term, j)
+            free, fn = checker.compile(term, j)
             known = checker.values_at(point, j, 30)
             values.append([float(mpmath.re(x)) for x in fn([known[x] for x in free], 30)])
         terms.append((path, np.array(values)))
@@ -175,7 +175,7 @@ def _symmetrisation(checker, claim, truth, value, rows) -> str:
     """Right once one square input is made symmetric: 2Ax written for (A + Aᵀ)x."""
     squares = [n for n, s in checker.graph.inputs.items() if len(s) == 2 and s[0] == s[1]
                and checker.model.domains.get(n) not in ("symmetric", "spd")]
-    (tf, tfn, _), (cf, cfn, _) = checker.compile(truth, rows[0][1]), checker.compile(value, rows[0][1])
+    (tf, tfn), (cf, cfn) = checker.compile(truth, rows[0][1]), checker.compile(value, rows[0][1])
     for name in squares:
         point, j = dict(rows[0][0]), rows[0][1]
         a = np.asarray(point[name], dtype=object)
@@ -230,7 +230,7 @@ def _repair(checker, claim, truth, rows) -> str:
         value = checker.reorder(checker.sym.evaluate(fixed.eqns, fixed.target), fixed)
         got = []
         for point, j, *_ in rows[:2]:
-            free, fn, _ = checker.compile(value, j)
+            free, fn = checker.compile(value, j)
             known = checker.values_at(point, j, 30)
             got.append([float(mpmath.re(x)) for x in fn([known[x] for x in free], 30)])
         if _fits(np.array(got), expected):

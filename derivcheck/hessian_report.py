@@ -117,7 +117,7 @@ def general_report(checker, of: str, wrt: str) -> dict:
     (engine, seconds) = _timed(lambda: np.diagonal(hessian(checker.engines[0], env, of, wrt, wrt).reshape(n, n)))
     truth = checker.sym.total(checker.sym.derivative(of, wrt), wrt)
     diag = np.diagonal(truth.reshape(n, n))
-    free, fn, _ = checker.compile(diag.copy(), 0)
+    free, fn = checker.compile(diag.copy(), 0)
     values = checker.values_at(point, 0, 30)
     exact = np.array([float(v) for v in fn([values[s] for s in free], 30)])
     err = float(np.linalg.norm(engine - exact) / max(np.linalg.norm(exact), 1e-300))

@@ -1,8 +1,16 @@
-"""High-precision evaluation of sympy expressions, compiled once per problem.
+"""Certified evaluation of sympy expressions: ball arithmetic on mpmath, compiled once.
 
 An expression list is flattened into a straight-line program over its unique
-subexpressions (so shared subterms are computed once), then run with mpmath at
-30 or 60 digits from exact Fraction inputs. No code generation, no eval.
+subexpressions (shared subterms are computed once), then run on *balls*: a
+midpoint and a radius that encloses every rounding error made so far, so a
+value is known to lie in [mid − rad, mid + rad]. That is what lets a verdict
+be decided rather than estimated (SPEC §2): a difference whose ball excludes 0
+is certainly nonzero; one whose ball is tiny and contains 0 is zero to the
+precision used. Inputs are exact Fractions. No code generation, no eval.
+
+A ball that cannot be bounded (a pole, a kink or a branch cut inside it)
+becomes UNSURE: more precision may shrink it. A value that is certainly
+undefined (log of a negative number, a complex result) is INVALID.
 """
 
 from __future__ import annotations
@@ -13,31 +21,141 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-
-def _heaviside(x, h=mpmath.mpf(0.5)):
-    return mpmath.mpf(1) if x > 0 else (mpmath.mpf(0) if x < 0 else h)
-
-
-def _sign(x):
-    return mpmath.sign(x)
-
-
-FUNCTIONS = {
-    sp.exp: mpmath.exp, sp.log: mpmath.log, sp.sin: mpmath.sin, sp.cos: mpmath.cos, sp.tan: mpmath.tan,
-    sp.tanh: mpmath.tanh, sp.Abs: abs, sp.sign: _sign, sp.Heaviside: _heaviside, sp.sinh: mpmath.sinh,
-    sp.cosh: mpmath.cosh, sp.sec: mpmath.sec, sp.csc: mpmath.csc, sp.cot: mpmath.cot, sp.atan: mpmath.atan,
-    sp.asin: mpmath.asin, sp.acos: mpmath.acos, sp.re: mpmath.re, sp.im: mpmath.im, sp.atan2: mpmath.atan2,
-    sp.arg: mpmath.arg, sp.asinh: mpmath.asinh, sp.acosh: mpmath.acosh, sp.atanh: mpmath.atanh,
-    sp.erf: mpmath.erf, sp.erfc: mpmath.erfc,
-}
+INVALID = "invalid"  # undefined at this point: the point is not in the domain
+UNSURE = "unsure"  # the ball cannot be bounded at this precision
 
 
 class Unsupported(Exception):
     """An expression node this evaluator does not know."""
 
 
+class _Undefined(Exception):
+    def __init__(self, kind: str):
+        self.kind = kind
+
+
+def _ulp() -> mpmath.mpf:
+    """A generous bound on one rounding error of mpmath at the working precision."""
+    return mpmath.ldexp(mpmath.mpf(1), -mpmath.mp.prec + 6)
+
+
+def _exact(value: Fraction):
+    mid = mpmath.mpf(value.numerator) / value.denominator
+    exact = value.denominator & (value.denominator - 1) == 0 and abs(value.numerator).bit_length() < mpmath.mp.prec
+    return mid, mpmath.mpf(0) if exact else abs(mid) * _ulp()
+
+
+def _rounded(mid, rad):
+    return mid, rad + abs(mid) * _ulp()
+
+
+def _require(condition: bool, inside: bool) -> None:
+    """Raise unless `condition`; INVALID when the whole ball violates it, else UNSURE."""
+    if not condition:
+        raise _Undefined(INVALID if inside else UNSURE)
+
+
+# --- elementary functions: value and a Lipschitz bound over the ball ----------
+def _positive_arg(m, r):
+    _require(m - r > 0, m + r <= 0)
+
+
+def _log(m, r):
+    _positive_arg(m, r)
+    return mpmath.log(m), 1 / (m - r)
+
+
+def _periodic(fn):
+    """sin and cos: 1-Lipschitz; a ball wider than 1 is just [-1, 1] (and mpmath is spared reducing a huge m)."""
+    def value(m, r):
+        if r > 1:
+            raise _Wide()
+        return fn(m), ONE
+
+    return value
+
+
+class _Wide(Exception):
+    """A ball that covers the whole range of a bounded function: [-1, 1]."""
+
+
+def _tan(m, r):
+    _require(r < 1, False)
+    lo, hi = mpmath.cos(m - r), mpmath.cos(m + r)
+    _require(lo * hi > 0 and lo * mpmath.cos(m) > 0, False)
+    return mpmath.tan(m), max(1 / lo**2, 1 / hi**2)
+
+
+def _unit_interval(m, r):
+    _require(abs(m) + r < 1, abs(m) - r >= 1)
+    return 1 - (abs(m) + r) ** 2
+
+
+def _asin(m, r):
+    return mpmath.asin(m), 1 / mpmath.sqrt(_unit_interval(m, r))
+
+
+def _acos(m, r):
+    return mpmath.acos(m), 1 / mpmath.sqrt(_unit_interval(m, r))
+
+
+def _atanh(m, r):
+    return mpmath.atanh(m), 1 / _unit_interval(m, r)
+
+
+def _acosh(m, r):
+    _require(m - r > 1, m + r <= 1)
+    return mpmath.acosh(m), 1 / mpmath.sqrt((m - r) ** 2 - 1)
+
+
+def _step(m, r, value):
+    _require(abs(m) > r, False)
+    return value(m), mpmath.mpf(0)
+
+
+ONE = mpmath.mpf(1)
+HUGE = mpmath.mpf(10) ** 12  # exp of more than this is beyond any meaningful value: the point is undecidable
+
+
+def _exp(m, r):
+    _require(abs(m) + r < HUGE, False)
+    return mpmath.exp(m), mpmath.exp(m + r)
+
+
+def _hyperbolic(fn, slope):
+    def value(m, r):
+        _require(abs(m) + r < HUGE, False)
+        return fn(m), slope(abs(m) + r)
+
+    return value
+ERF_SLOPE = mpmath.mpf("1.1284")  # 2/√π rounded up: erf and erfc are Lipschitz with it
+
+FUNCTIONS = {
+    sp.exp: _exp,
+    sp.log: _log,
+    sp.sin: _periodic(mpmath.sin),
+    sp.cos: _periodic(mpmath.cos),
+    sp.tan: _tan,
+    sp.tanh: lambda m, r: (mpmath.tanh(m), ONE),
+    sp.sinh: _hyperbolic(mpmath.sinh, mpmath.cosh),
+    sp.cosh: _hyperbolic(mpmath.cosh, mpmath.cosh),
+    sp.atan: lambda m, r: (mpmath.atan(m), ONE),
+    sp.asin: _asin,
+    sp.acos: _acos,
+    sp.asinh: lambda m, r: (mpmath.asinh(m), ONE),
+    sp.acosh: _acosh,
+    sp.atanh: _atanh,
+    sp.erf: lambda m, r: (mpmath.erf(m), ERF_SLOPE),
+    sp.erfc: lambda m, r: (mpmath.erfc(m), ERF_SLOPE),
+    sp.Abs: lambda m, r: (abs(m), ONE),
+    sp.re: lambda m, r: (m, ONE),
+    sp.sign: lambda m, r: _step(m, r, mpmath.sign),
+    sp.Heaviside: lambda m, r: _step(m, r, lambda x: ONE if x > 0 else mpmath.mpf(0)),
+}
+
+
 class Compiled:
-    """A list of expressions over an ordered list of symbols, as a straight-line program."""
+    """A list of expressions over an ordered list of symbols, as a straight-line program on balls."""
 
     def __init__(self, symbols: list, expressions: list):
         self.symbols = list(symbols)
@@ -45,7 +163,6 @@ class Compiled:
         slots: dict = {s: i for i, s in enumerate(self.symbols)}
         self.program: list = []  # (kind, payload, argument slots)
         self.outputs = [self._compile(sp.sympify(e), slots) for e in expressions]
-        self.slots = len(slots)
 
     def _compile(self, root, slots: dict) -> int:
         stack = [(root, False)]
@@ -53,13 +170,20 @@ class Compiled:
             node, ready = stack.pop()
             if node in slots:
                 continue
-            if not ready and node.args and not node.is_Number:
+            children = self._children(node)
+            if not ready and children:
                 stack.append((node, True))
-                stack.extend((a, False) for a in node.args if a not in slots)
+                stack.extend((a, False) for a in children if a not in slots)
                 continue
             slots[node] = len(slots)
-            self.program.append(self._instruction(node, [slots[a] for a in node.args] if node.args else []))
+            self.program.append(self._instruction(node, [slots[a] for a in children]))
         return slots[root]
+
+    @staticmethod
+    def _children(node) -> tuple:
+        if node.is_Pow and node.exp.is_Rational:
+            return (node.base,)  # the exponent stays exact in the instruction
+        return () if node.is_Number else node.args
 
     def _instruction(self, node, args: list) -> tuple:
         if node.is_Symbol:
@@ -77,99 +201,119 @@ class Compiled:
         if node.is_Mul:
             return ("mul", None, args)
         if node.is_Pow:
-            return ("pow", None, args)
-        if isinstance(node, sp.Max):
-            return ("max", None, args)
-        if isinstance(node, sp.Min):
-            return ("min", None, args)
+            return ("powq", Fraction(int(node.exp.p), int(node.exp.q)), args) if node.exp.is_Rational \
+                else ("pow", None, args)
+        if isinstance(node, (sp.Max, sp.Min)):
+            return ("max" if isinstance(node, sp.Max) else "min", None, args)
         if isinstance(node, (sp.core.numbers.NaN, sp.core.numbers.ComplexInfinity, sp.core.numbers.Infinity,
-                             sp.core.numbers.NegativeInfinity)):
-            return ("nan", None, args)
-        if node is sp.I:
-            return ("i", None, args)
+                             sp.core.numbers.NegativeInfinity)) or node is sp.I:
+            return ("invalid", None, args)
         fn = FUNCTIONS.get(type(node))
-        if fn is None:
+        if isinstance(node, sp.Heaviside):
+            args = args[:1]  # Heaviside(u, H0): the value at 0 never matters off the kink
+        if fn is None or len(args) != 1:
             raise Unsupported(f"cannot evaluate {type(node).__name__}")
         return ("fn", fn, args)
 
-    def __call__(self, values: list, dps: int) -> list:
+    def balls(self, inputs: list, dps: int) -> list:
+        """Each expression as a ball (mid, rad), or INVALID / UNSURE, from exact or ball inputs."""
         with mpmath.workdps(dps):
             reg: list = [None] * (len(self.symbols) + len(self.program))
-            for i, v in enumerate(values):
-                reg[i] = mpmath.mpf(v.numerator) / v.denominator if isinstance(v, Fraction) else mpmath.mpmathify(v)
+            for i, v in enumerate(inputs):
+                reg[i] = _exact(v) if isinstance(v, Fraction) else v
             base = len(self.symbols)
             try:
                 for k, (kind, payload, args) in enumerate(self.program):
                     reg[base + k] = _run(kind, payload, [reg[a] for a in args])
-            except (ZeroDivisionError, ValueError, OverflowError, TypeError):
-                return [mpmath.nan] * self.size
+            except _Undefined as undefined:
+                return [undefined.kind] * self.size
+            except (ZeroDivisionError, ValueError, OverflowError, TypeError, ArithmeticError):
+                return [UNSURE] * self.size
             return [reg[o] for o in self.outputs]
+
+    def __call__(self, values: list, dps: int) -> list:
+        """Midpoints only (mpmath.nan where undefined): for reports and diagnoses, not for verdicts."""
+        return [mpmath.nan if isinstance(b, str) else b[0] for b in self.balls(values, dps)]
 
 
 def _run(kind, payload, a):
+    for ball in a:
+        if isinstance(ball, str):
+            raise _Undefined(ball)
     if kind == "add":
-        return mpmath.fsum(a)
+        mid = mpmath.fsum(m for m, _ in a)
+        return _rounded(mid, mpmath.fsum(r for _, r in a))
     if kind == "mul":
-        out = a[0]
-        for x in a[1:]:
-            out = out * x
-        return out
+        mid, rad = a[0]
+        for m, r in a[1:]:
+            mid, rad = mid * m, abs(mid) * r + abs(m) * rad + rad * r
+            rad += abs(mid) * _ulp()
+        return mid, rad
+    if kind == "powq":
+        return _power(a[0], payload)
     if kind == "pow":
-        base, exp = a
-        if base == 0 and mpmath.re(exp) < 0:
-            return mpmath.nan
-        return mpmath.power(base, exp)
+        (bm, br), (em, er) = a
+        _positive_arg(bm, br)
+        log_mid, slope = _log(bm, br)
+        return _function(_exp, _run("mul", None, [(em, er), _rounded(log_mid, slope * br)]))
     if kind == "fn":
-        return payload(*a)
+        return _function(payload, a[0])
     if kind == "const":
-        return mpmath.mpf(payload.numerator) / payload.denominator
-    if kind == "max":
-        return max(a)
-    if kind == "min":
-        return min(a)
+        return _exact(payload)
+    if kind in ("max", "min"):
+        pick = max if kind == "max" else min
+        return _rounded(pick(m for m, _ in a), max(r for _, r in a))  # max and min are 1-Lipschitz
     if kind == "pi":
-        return +mpmath.pi
+        return _rounded(+mpmath.pi, 0)
     if kind == "e":
-        return mpmath.e + 0
-    if kind == "i":
-        return mpmath.mpc(0, 1)
-    return mpmath.nan
+        return _rounded(mpmath.e + 0, 0)
+    raise _Undefined(INVALID)
 
 
-class TermScale:
-    """Σ|term| of each expression's top-level terms: the scale that cancellation is judged against.
+def _function(fn, ball):
+    m, r = ball
+    try:
+        value, slope = fn(m, r)
+    except _Wide:
+        return mpmath.mpf(0), ONE
+    if isinstance(value, mpmath.mpc) or not mpmath.isfinite(value):
+        raise _Undefined(INVALID)
+    return _rounded(value, slope * r + abs(value) * _ulp())
 
-    Terms are evaluated as they are and their absolute values taken numerically (sympy's Abs
-    of a term can turn into atan2 and friends for roots of real symbols)."""
 
-    def __init__(self, symbols: list, expressions: list):
-        terms, self.groups = [], []
-        for e in expressions:
-            parts = sp.Add.make_args(sp.sympify(e))
-            self.groups.append((len(terms), len(terms) + len(parts)))
-            terms.extend(parts)
-        self.compiled = Compiled(symbols, terms)
+def _power(ball, q: Fraction):
+    """ball**q for an exact rational q, with a radius from the monotonicity of |x|^n."""
+    m, r = ball
+    if q == 0:
+        return mpmath.mpf(1), mpmath.mpf(0)
+    if q.denominator == 1 and q > 0:
+        n = int(q)
+        mid = m**n
+        top = (abs(m) + r) ** n
+        return mid, top - abs(m) ** n + top * _ulp()
+    if q.denominator == 1:
+        _require(abs(m) > r, r == 0 and m == 0)
+        inv_mid = 1 / m
+        inverse = _rounded(inv_mid, r / (abs(m) * (abs(m) - r)))
+        return _power(inverse, -q)
+    _require(m - r > 0, m + r < 0)  # a negative base has no real rational power in sympy's branch
+    exponent = mpmath.mpf(q.numerator) / q.denominator
+    mid = mpmath.power(m, exponent)
+    slope = abs(exponent) * max(mpmath.power(m - r, exponent - 1), mpmath.power(m + r, exponent - 1))
+    return _rounded(mid, slope * r)
 
-    def __call__(self, values: list, dps: int) -> list:
-        results = self.compiled(values, dps)
-        with mpmath.workdps(dps):
-            return [mpmath.fsum(abs(x) for x in results[a:b]) for a, b in self.groups]
+
+def flat(array: np.ndarray) -> list:
+    return [sp.sympify(e) for e in np.asarray(array, dtype=object).reshape(-1)]
 
 
 def finite_real(value) -> bool:
-    if isinstance(value, mpmath.mpc):
-        if abs(value.imag) > mpmath.mpf(10) ** (-mpmath.mp.dps // 2) * max(1, abs(value.real)):
-            return False
-        value = value.real
+    """A midpoint that is a finite real number (for callers that work with midpoints)."""
     try:
-        return bool(mpmath.isfinite(value))
+        return not isinstance(value, mpmath.mpc) and bool(mpmath.isfinite(value))
     except TypeError:
         return False
 
 
 def real(value):
     return value.real if isinstance(value, mpmath.mpc) else value
-
-
-def flat(array: np.ndarray) -> list:
-    return [sp.sympify(e) for e in np.asarray(array, dtype=object).reshape(-1)]

@@ -1,8 +1,15 @@
-"""The symbolic proof attempt: claim − truth → 0, by a cheap cascade under a time limit.
+"""The symbolic proof attempt: claim − truth → 0, by a cascade of cheap steps.
 
-structural → cancel → expand (when small) → simplify last. The alarm raises a
-BaseException so that sympy's broad `except Exception` blocks cannot swallow it;
-the worker process's deadline is the backstop.
+structural → kinks as signs → rational: the exact identity test, then cancel →
+expand → simplify. Each step
+runs only below a size gate (expression size, estimated expansion size), so the
+same file reaches the same outcome on a loaded and an idle machine. The
+wall-clock alarm is only a safety net ('timeout'); it raises a BaseException
+so that sympy's broad `except Exception` blocks cannot swallow it.
+
+Every form a step produces equals the difference, so a form that is not 0 is
+handed back: evaluated with certified precision at the sample points, it can
+show the claim wrong where the plain difference cancels to noise.
 """
 
 from __future__ import annotations
@@ -10,58 +17,73 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from dataclasses import dataclass, field
+from math import comb
 
 import sympy as sp
 
-SMALL = 400
+from derivcheck.identity import identity_test
+
+CANCEL_OPS = 2_000  # count_ops gates
+EXPAND_OPS = 400
+SIMPLIFY_OPS = 600
+EXPAND_TERMS = 5_000  # estimated terms after expansion
 
 
 class ProofTimeout(BaseException):
-    """The time given to the proof ran out."""
+    """The safety-net time limit of the proof ran out."""
+
+
+@dataclass
+class Proof:
+    outcome: str  # "proved", "disproved" (a rational difference that is not 0), "no", "timeout"
+    forms: list = field(default_factory=list)  # nonzero forms equal to some difference
+    methods: list = field(default_factory=list)  # how entries were proved, where not by simplification
 
 
 def _alarm(signum, frame):
     raise ProofTimeout()
 
 
-def _is_zero(d) -> bool | None:
-    """True when d is identically 0; False or None when no proof was found."""
-    if d == 0:
-        return True
-    signs = _signs_as_symbols(d)
-    if signs is not None:
-        d, units = signs
-        numerator = sp.numer(sp.cancel(d))
-        for s in units:
-            numerator = sp.rem(sp.expand(numerator), s**2 - 1, s)
-        return True if sp.expand(numerator) == 0 else None  # not every sign pattern occurs: no disproof
-    if is_rational_function(d):
-        return sp.cancel(d) == 0  # cancel is a decision procedure for rational functions
-    ops = sp.count_ops(d)
-    if ops < SMALL and sp.expand(d) == 0:
-        return True
-    if ops < 4 * SMALL and sp.simplify(d) == 0:
-        return True
-    return None
+def expanded_terms(d, cap: int = EXPAND_TERMS) -> int:
+    """An upper estimate of the number of terms of expand(d), stopping at cap."""
+    if d.is_Add:
+        return min(cap, sum(expanded_terms(a, cap) for a in d.args))
+    if d.is_Mul:
+        total = 1
+        for a in d.args:
+            total = min(cap, total * expanded_terms(a, cap))
+        return total
+    if d.is_Pow and d.exp.is_Integer and d.exp > 0 and d.base.is_Add:
+        k, n = expanded_terms(d.base, cap), int(d.exp)
+        return cap if n > cap else min(cap, comb(n + k - 1, k - 1))
+    return 1
+
+
+def kinks_as_signs(d):
+    """max, min and the step written with |·| and sign (equal away from the kinks)."""
+    half = sp.Rational(1, 2)
+    return d.replace(sp.Max, lambda *a: _fold(a, lambda x, y: half * (x + y + sp.Abs(x - y)))) \
+            .replace(sp.Min, lambda *a: _fold(a, lambda x, y: half * (x + y - sp.Abs(x - y)))) \
+            .replace(sp.Heaviside, lambda u, *h: half * (1 + sp.sign(u)))
+
+
+def _fold(args, pair):
+    out = args[0]
+    for a in args[1:]:
+        out = pair(out, a)
+    return out
 
 
 def is_rational_function(d) -> bool:
-    return not d.atoms(sp.Function) and not any(p.exp.is_Rational is False for p in d.atoms(sp.Pow)) \
-        and not d.has(sp.pi, sp.E)
-
-
-CANONICAL = sp.Symbol("_t", real=True)
-
-
-def canonical_subs(d):
-    """f'(u) is Subs(Derivative(f(ξ), ξ), ξ, u) with whatever dummy ξ made it; use one name for all."""
-    def rename(subs):
-        expr, variables, points = subs.args
-        if len(variables) != 1:
-            return subs
-        return sp.Subs(expr.xreplace({variables[0]: CANONICAL}), CANONICAL, points[0])
-
-    return d.replace(lambda e: isinstance(e, sp.Subs), rename)
+    """Only +, ·, integer powers, rationals and real symbols (cancel decides these)."""
+    for node in sp.preorder_traversal(d):
+        if node.is_Symbol or node.is_Rational or node.is_Add or node.is_Mul:
+            continue
+        if node.is_Pow and node.exp.is_Integer:
+            continue
+        return False
+    return True
 
 
 def _signs_as_symbols(d):
@@ -80,38 +102,116 @@ def _signs_as_symbols(d):
             swap[u] = sp.Dummy("s")
             units.append(swap[u])
     d = d.replace(sp.Abs, lambda u: u * swap[u]).replace(sp.sign, lambda u: swap[u])
-    if d.atoms(sp.Function) or any(p.exp.is_Rational is False for p in d.atoms(sp.Pow)):
+    if not is_rational_function(d.xreplace({s: sp.Symbol("s_") for s in units})):
         return None
     return d, units
 
 
-def prove_zero(differences: list, seconds: float) -> str:
-    """'proved' when every difference simplifies to 0; 'disproved' when a decision procedure
-    (cancel, for rational functions) shows one is not identically 0; else 'timeout' or 'no'."""
+def _zero(d, proof: Proof, cheap: bool, seed: int):
+    """True when d is identically 0; False when a decision procedure shows it is not; else None."""
+    if d == 0:
+        return True
+    d = kinks_as_signs(d)
+    signs = _signs_as_symbols(d)
+    if signs is not None:
+        reduced, units = signs
+        numerator = sp.numer(sp.cancel(reduced))
+        for s in units:
+            numerator = sp.rem(sp.expand(numerator), s**2 - 1, s)
+        if sp.expand(numerator) == 0:
+            return True
+    if is_rational_function(d):
+        tested = identity_test([d], seed)
+        if tested is not None and tested[0] == "proved":
+            proof.methods.append(tested[1])
+            return True
+        if sp.count_ops(d) >= CANCEL_OPS:
+            return False if tested is not None else None
+        canceled = sp.cancel(d)  # a decision procedure for rational functions
+        if canceled == 0:
+            return True
+        proof.forms.append(canceled)
+        return False
+    if cheap:
+        return None
+    ops = sp.count_ops(d)
+    if ops < EXPAND_OPS and expanded_terms(d) < EXPAND_TERMS:
+        expanded = sp.expand(d)
+        if expanded == 0:
+            return True
+        proof.forms.append(expanded)
+    if ops < SIMPLIFY_OPS:
+        simplified = sp.simplify(d)
+        if simplified == 0:
+            return True
+        proof.forms.append(simplified)
+    return None
+
+
+CANONICAL = sp.Symbol("_t", real=True)
+
+
+def derivatives_at_points(d):
+    """Derivative(f(g(x)), g(x)) — sympy's form for the chain rule — as Subs(Derivative(f(ξ), ξ), ξ, g(x)),
+    the form of a claim's f'(g(x)), so both compare and evaluate alike."""
+    def at_point(derivative):
+        expr, pending = derivative.expr, []
+        for v, n in derivative.variable_count:
+            if v.is_Symbol:
+                pending.append((v, n))
+                continue
+            t = sp.Dummy("xi", real=True)
+            expr = sp.Subs(sp.Derivative(expr.xreplace({v: t}), (t, n)), t, v)
+        return sp.Derivative(expr, *pending) if pending else expr
+
+    return d.replace(lambda e: isinstance(e, sp.Derivative) and any(not v.is_Symbol for v in e.variables), at_point)
+
+
+def canonical_subs(d):
+    """f'(u) is Subs(Derivative(f(ξ), ξ), ξ, u) with whatever dummy ξ made it; use one name for all."""
+    d = derivatives_at_points(d)
+
+    def rename(subs):
+        expr, variables, points = subs.args
+        if len(variables) != 1:
+            return subs
+        return sp.Subs(expr.xreplace({variables[0]: CANONICAL}), CANONICAL, points[0])
+
+    return d.replace(lambda e: isinstance(e, sp.Subs), rename)
+
+
+def attempt(differences: list, seconds: float, cheap: bool = False, seed: int = 0) -> Proof:
+    """Try to show every difference is 0; collect the nonzero forms met on the way."""
     use_alarm = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
     previous = signal.signal(signal.SIGALRM, _alarm) if use_alarm else None
     deadline = time.monotonic() + seconds
+    proof = Proof("proved")
     try:
         for d in differences:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                return "timeout"
+                return Proof("timeout", proof.forms, proof.methods)
             if use_alarm:
                 signal.setitimer(signal.ITIMER_REAL, remaining)
             try:
-                zero = _is_zero(canonical_subs(sp.sympify(d)))
-                if zero is False:
-                    return "disproved"
-                if zero is None:
-                    return "no"
+                zero = _zero(canonical_subs(sp.sympify(d)), proof, cheap, seed)
             except ProofTimeout:
-                return "timeout"
-            except (RecursionError, MemoryError, TypeError, ValueError, ZeroDivisionError, AttributeError):
-                return "no"
+                return Proof("timeout", proof.forms, proof.methods)
+            except (Exception, RecursionError):  # noqa: BLE001 - a crash in sympy is no proof, never a verdict
+                zero = None
             finally:
                 if use_alarm:
                     signal.setitimer(signal.ITIMER_REAL, 0)
-        return "proved"
+            if zero is False:
+                return Proof("disproved", proof.forms, proof.methods)
+            if zero is None and proof.outcome == "proved":
+                proof.outcome = "no"
+        return proof
     finally:
         if use_alarm:
             signal.signal(signal.SIGALRM, previous)
+
+
+def prove_zero(differences: list, seconds: float) -> str:
+    """'proved', 'disproved', 'no' or 'timeout' (for callers that need only the outcome)."""
+    return attempt(differences, seconds).outcome

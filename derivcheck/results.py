@@ -41,9 +41,12 @@ class ClaimResult:
     truth_nodes: str = ""  # the same written with node names
     points_used: int = 0
     details: list = field(default_factory=list)  # extra lines: differing entries, sympy's closed form, …
+    internal: bool = False  # an `error` that is derivcheck's bug, not the user's (exit 3)
 
     @property
     def exit_code(self) -> int:
+        if self.internal:
+            return 3
         if self.verdict == "approximate":
             return 0 if self.passed else 1
         if self.verdict in ("proved", "verified") and not self.passed:

@@ -1,0 +1,135 @@
+"""The second witness at each sample point: does the engine agree with sympy?
+
+The engine runs in float64. Where it disagrees with sympy's certified value the
+cause may be float64 itself (exp(x²) ≈ 9e16 is beyond the resolution of sin;
+1 − σ(160) rounds to 0), so before calling the witnesses inconsistent the
+engine is re-run in high precision (precise.py). A disagreement that survives
+there, stable from one precision to the next, is `inconsistent`; a point where
+no precision tried gives a stable engine value is skipped for the engine and
+counted (SPEC §2: compared only where float64 can represent the computation).
+"""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+
+from derivcheck.engine import DERIVATIVE_OPS, Engine
+from derivcheck.precise import PreciseEngine, as_mpf, lift_array
+from derivcheck.sampling import MODERATE, moderation
+
+FLOAT_AGREEMENT = 1e-6  # float64 engine vs exact, relative to the largest entry
+PRECISE_AGREEMENT = mpmath.mpf(10) ** -12  # high-precision engine vs exact (declared functions use float coefficients)
+PRECISIONS = (40, 80, 160)
+TRUTH_DIGITS = 80
+
+
+def _agree(engine: list, exact: list, rtol) -> bool:
+    size = max([abs(x) for x in exact] + [abs(x) for x in engine] + [mpmath.mpf(0)])
+    return all(abs(mpmath.mpf(e) - s) <= rtol * size for e, s in zip(engine, exact))
+
+
+class _ClaimEngine(Engine):
+    """Evaluates a claim's equations; its grad/hess terms are the model engine's derivatives."""
+
+    def __init__(self, eqns: list, model: Engine):
+        super().__init__(eqns, model.functions)
+        self.model = model
+
+    def derivative_op(self, eqn, env: dict):
+        return self.model.derivative_op(eqn, env)
+
+
+class WitnessCheck:
+    """Compares the engine with the truth at each point of one Checker and counts what it skipped."""
+
+    def __init__(self, checker):
+        self.checker = checker
+
+    def check(self, claim, truth, value, point, j, decision, found):
+        """The float64 engine's derivative at the point (or None), recording a disagreement in `found`."""
+        checker = self.checker
+        env = checker.engine_env(point, j)
+        exact = self.truth_at(truth, point, j)
+        eng = None if env is None else self.engine_truth(claim, env, j).reshape(-1)
+        if env is not None:
+            self.check_claim_terms(claim, env, point, j, decision, found)
+        if exact is None or eng is not None and np.all(np.isfinite(eng)) and _agree(list(eng), exact, FLOAT_AGREEMENT):
+            return eng
+        verdict, value = self.precise(claim, point, j, exact)
+        if verdict == "disagree":
+            if found["inconsistency"] is None:
+                found["inconsistency"] = (point, exact, value, "the true derivative")
+        else:
+            found["float_skipped"] = found.get("float_skipped", 0) + 1
+        return eng
+
+    def check_claim_terms(self, claim, env, point, j, decision, found) -> None:
+        """A claim written with grad/hess terms: the engine's value of it must match sympy's."""
+        if not any(e.op in DERIVATIVE_OPS for e in claim.eqns) or found["inconsistency"] is not None:
+            return
+        checker = self.checker
+        value = _ClaimEngine(claim.eqns, checker.engines[j]).forward(env)[claim.target]
+        value = checker.reorder(np.asarray(value, dtype=float), claim).reshape(-1)
+        if np.all(np.isfinite(value)) and _agree(list(value), decision.claim, FLOAT_AGREEMENT):
+            return
+        if moderation(point) > MODERATE:
+            found["float_skipped"] = found.get("float_skipped", 0) + 1
+            return
+        found["inconsistency"] = (point, decision.claim, list(value), "the claim's derivative terms (grad/hess)")
+
+    def truth_at(self, truth, point, j):
+        """The truth's midpoints at TRUTH_DIGITS or more, once their balls are tight; else None."""
+        free, fn = self.checker.compile(truth, j)
+        for digits in (TRUTH_DIGITS, 200, 500):
+            values = self.checker.inputs_for(free, point, j)(digits)
+            if isinstance(values, str):
+                continue
+            balls = fn.balls(values, digits)
+            if any(isinstance(b, str) for b in balls):
+                continue
+            size = max([abs(m) for m, _ in balls] + [mpmath.mpf(0)])
+            if all(r <= size * mpmath.mpf(10) ** -30 for _, r in balls):
+                return [m for m, _ in balls]
+        return None
+
+    def precise(self, claim, point, j, exact) -> tuple:
+        """('agree' | 'disagree' | 'skip', the engine's value), from the engine at increasing precision."""
+        if len(claim.wrt) != 1:  # second order runs on float dual numbers only: trusted at moderate points
+            return ("skip" if moderation(point) > MODERATE else "disagree"), None
+        checker = self.checker
+        engine = PreciseEngine(checker.graph.eqns, checker.instances[j])
+        runs = []
+        for digits in PRECISIONS:
+            with mpmath.workdps(digits):
+                try:
+                    env = engine.forward({name: lift_array(point[name]) for name in checker.graph.inputs})
+                    value = as_mpf(engine.jacobian(env, claim.of, claim.wrt[0]))
+                except (ArithmeticError, ValueError, TypeError, ZeroDivisionError):
+                    return "skip", None
+                if all(mpmath.isfinite(v) for v in value) and _agree(value, exact, PRECISE_AGREEMENT):
+                    return "agree", None
+                runs.append(value)
+        stable = _agree(runs[-1], runs[-2], mpmath.mpf(10) ** -30) and any(v != 0 for v in runs[-1])
+        return ("disagree" if stable else "skip"), [float(v) for v in runs[-1]]
+
+    def engine_truth(self, claim, env: dict, j: int) -> np.ndarray:
+        checker = self.checker
+        engine = checker.engines[j]
+        if len(claim.wrt) == 1:
+            return engine.jacobian(env, claim.of, claim.wrt[0])
+        from derivcheck.second_order import hessian
+
+        full = hessian(engine, env, claim.of, claim.wrt[0], claim.wrt[1])
+        if claim.spec.diagonal:
+            n = int(np.prod(checker.graph.shapes[claim.wrt[0]], dtype=int))
+            return np.diagonal(full.reshape(n, n)).reshape(checker.graph.shapes[claim.wrt[0]]).copy()
+        return full
+
+    @staticmethod
+    def notes(found: dict) -> list:
+        skipped = found.get("float_skipped", 0)
+        if not skipped:
+            return []
+        return [f"the float64 engine was not compared at {skipped} point(s) where float64 cannot represent "
+                "the computation (checked in high precision instead where possible)"]
