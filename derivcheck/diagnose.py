@@ -66,6 +66,8 @@ def diagnose(checker, claim, truth, value, rows) -> tuple[str, list]:
         return "opposite sign", details
     with mpmath.workdps(60):
         factor = _constant_factor(rows)
+    if factor is not None and abs(factor - 1) < 1e-25:
+        return "a difference too small to see in the printed values: a tiny extra term or factor?", details
     if factor is not None:
         if abs(factor - 1) < 1e-2:
             with mpmath.workdps(60):

@@ -220,7 +220,7 @@ class Compiled:
         with mpmath.workdps(dps):
             reg: list = [None] * (len(self.symbols) + len(self.program))
             for i, v in enumerate(inputs):
-                reg[i] = _exact(v) if isinstance(v, Fraction) else v
+                reg[i] = _exact(v) if isinstance(v, Fraction) else v if isinstance(v, tuple) else _rounded(v, 0)
             base = len(self.symbols)
             try:
                 for k, (kind, payload, args) in enumerate(self.program):

@@ -129,6 +129,7 @@ class Symbolic:
         self.local: dict[str, np.ndarray] = {}
         self._evaluate(graph.eqns, self.local, keep=set(graph.node_names))
         self.parents = graph.node_parents
+        self.owner = {s: node for node in graph.node_names for s in self.symbols[node].flat}
         self._jac: dict = {}
         self._full: dict = {}
         self._sizes: dict | None = None
@@ -265,7 +266,7 @@ class Symbolic:
         (a deep DAG whose nodes are used twice grows exponentially when substituted)."""
         if not self.substitutable(expr):
             return expr
-        owner = {sym_: node for node in self.graph.node_names for sym_ in self.symbols[node].flat}
+        owner = self.owner
         values = self.node_values({owner[s] for s in free_symbols(np.asarray(expr, dtype=object).flat) if s in owner})
         return np.vectorize(lambda e: replace(e, values), otypes=[object])(expr) if expr.ndim \
             else obj(replace(expr[()], values))

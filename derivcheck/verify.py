@@ -19,7 +19,7 @@ import numpy as np
 import sympy as sp
 
 from derivcheck import kinks, sampling, smooth
-from derivcheck.certify import Comparison, nonzero_at, rel_error
+from derivcheck.certify import Comparison, Decision, nonzero_at, rel_error
 from derivcheck.diagnose import diagnose, shape_diagnosis
 from derivcheck.engine import Engine
 from derivcheck.numeval import INVALID, UNSURE, Compiled, Unsupported, flat
@@ -29,6 +29,8 @@ from derivcheck.results import ClaimResult, Counterexample
 from derivcheck.sampling import MODERATE, moderation
 from derivcheck.symbolic import Symbolic, free_symbols
 from derivcheck.witness import WitnessCheck
+
+DIAGNOSIS_ROWS = 4  # points kept after a counterexample, so that a diagnosis can tell factor from path
 
 
 
@@ -85,23 +87,33 @@ class Checker:
             expr = expr.replace(self.sym.functions[name], lam)
         return expr.doit()
 
-    def node_fns(self, j: int) -> list:
-        if j not in self._node_fns:
-            fns = []
-            for node in self.graph.node_names:
-                entries = [self.concrete(e, j) for e in flat(self.sym.local[node])]
-                free = sorted(free_symbols(entries), key=str)
-                fns.append((list(self.sym.symbols[node].flat), free, Compiled(free, entries)))
-            self._node_fns[j] = fns
-        return self._node_fns[j]
+    def node_fn(self, node: str, j: int):
+        """(the node's entry symbols, the symbols its expression reads, its compiled expression)."""
+        key = (node, j)
+        if key not in self._node_fns:
+            entries = [self.concrete(e, j) for e in flat(self.sym.local[node])]
+            free = sorted(free_symbols(entries), key=str)
+            self._node_fns[key] = (list(self.sym.symbols[node].flat), free, Compiled(free, entries))
+        return self._node_fns[key]
 
-    def balls_at(self, point: dict, j: int, digits: int):
-        """Every input and node symbol → its ball at the point, or INVALID / UNSURE."""
+    def nodes_needed(self, free) -> list:
+        """The nodes whose values the symbols `free` depend on, in dependency order."""
+        owner = self.sym.owner
+        wanted = {owner[s] for s in free if s in owner}
+        for node in reversed(self.graph.node_names):
+            if node in wanted:
+                wanted.update(p for p in self.sym.parents[node] if p in self.sym.local)
+        return [n for n in self.graph.node_names if n in wanted]
+
+    def balls_at(self, point: dict, j: int, digits: int, nodes: list | None = None):
+        """Every input symbol and the symbols of `nodes` (default: all) → its ball at the point,
+        or INVALID / UNSURE."""
         values = {}
         for name in self.graph.inputs:
             for s, v in zip(self.sym.symbols[name].flat, np.asarray(point[name], dtype=object).flat):
                 values[s] = Fraction(v)
-        for outs, free, fn in self.node_fns(j):
+        for node in self.graph.node_names if nodes is None else nodes:
+            outs, free, fn = self.node_fn(node, j)
             results = fn.balls([values[s] for s in free], digits)
             for s, r in zip(outs, results):
                 if isinstance(r, str):
@@ -118,8 +130,10 @@ class Checker:
 
     def inputs_for(self, free: list, point: dict, j: int):
         """A function digits → the balls of `free` at the point (as certify.Comparison wants)."""
+        nodes = self.nodes_needed(free)
+
         def at(digits):
-            values = self.balls_at(point, j, digits)
+            values = self.balls_at(point, j, digits, nodes)
             return values if isinstance(values, str) else [values[s] for s in free]
 
         return at
@@ -241,8 +255,8 @@ class Checker:
         return mpmath.mpf(Fraction(rtol or 0).numerator) / Fraction(rtol or 0).denominator, \
             mpmath.mpf(Fraction(atol or 0).numerator) / Fraction(atol or 0).denominator
 
-    def sample(self, claim, truth, value) -> dict:
-        """Decide claim − truth at the sample points; check the engine at each."""
+    def sample(self, claim, truth, value, proved: bool = False) -> dict:
+        """Decide claim − truth at the sample points (unless already `proved`); check the engine at each."""
         spec = claim.spec
         tolerance = self.tolerance(spec)
         found = {"rows": [], "counterexamples": [], "inconsistency": None, "undecidable": 0, "drawn": 0}
@@ -254,8 +268,12 @@ class Checker:
             if self.near_kink(point):
                 continue
             j = len(found["rows"]) % len(self.instances)
-            comparison = self.comparison(truth, value, j)
-            decision = comparison.decide(self.inputs_for(comparison.free, point, j), tolerance)
+            if proved:
+                exact = self.witness.truth_at(truth, point, j)
+                decision = Decision(UNSURE if exact is None else "equal", exact, exact)
+            else:
+                comparison = self.comparison(truth, value, j)
+                decision = comparison.decide(self.inputs_for(comparison.free, point, j), tolerance)
             if decision.status == INVALID:
                 continue
             if decision.status == UNSURE:
@@ -266,13 +284,15 @@ class Checker:
             found["rows"].append((point, j, decision.truth, decision.claim, eng))
             if decision.status == "differ" and not spec.approx:
                 found["counterexamples"].append((len(found["rows"]) - 1, decision.diff))
-                if moderation(point) <= MODERATE:
-                    break
+            if any(moderation(found["rows"][k][0]) <= MODERATE for k, _ in found["counterexamples"]) \
+                    and len(found["rows"]) >= DIAGNOSIS_ROWS:
+                break  # a moderate counterexample, and points enough to diagnose the mistake
         return found
 
     def compare(self, claim, base: dict, truth: np.ndarray, value: np.ndarray) -> ClaimResult:
         spec = claim.spec
-        found = self.sample(claim, truth, value)
+        early = None if spec.approx else self.prove(truth, value, cheap=True)
+        found = self.sample(claim, truth, value, proved=early is not None and early.outcome == "proved")
         rows = found["rows"]
         base = {**base, "points_used": len(rows), "truth_text": _text(self.sym.substitute(truth)),
                 "truth_nodes": _text(truth)}
@@ -286,7 +306,11 @@ class Checker:
                                                              _shape_list(eng, claim.expected)))
         if spec.approx:
             return self.approximate(claim, base, rows, notes)
-        proof = self.prove(truth, value, cheap=bool(found["counterexamples"]))
+        if found["drawn"] < self.samples and not found["counterexamples"]:
+            return ClaimResult(**base, verdict="undecided", passed=False, details=notes,
+                               message=f"only {found['drawn']} valid sample points of {self.samples} needed; "
+                                       "declare a `domain` for the inputs so the derivative is defined")
+        proof = early if early.outcome == "proved" or found["counterexamples"] else self.prove(truth, value)
         if proof.outcome == "proved":
             if found["counterexamples"]:
                 notes = notes + ["numeric evaluation disagreed with the proof at a sample point: "
@@ -303,10 +327,6 @@ class Checker:
             shown = self.disprove(claim, base, proof.forms, rows, notes)
             if shown is not None:
                 return shown
-        if found["drawn"] < self.samples:
-            return ClaimResult(**base, verdict="undecided", passed=False, details=notes,
-                               message=f"only {found['drawn']} valid sample points of {self.samples} needed; "
-                                       "declare a `domain` for the inputs so the derivative is defined")
         if proof.outcome == "disproved" and not tolerance_set(self, spec):
             return ClaimResult(**base, verdict="undecided", passed=False, details=notes,
                                message="claim − truth is not identically 0, yet it vanished at every sample point")
@@ -392,7 +412,7 @@ class Checker:
     def prove(self, truth: np.ndarray, value: np.ndarray, cheap: bool = False):
         """First in node symbols (sound: they are free variables there), then in the inputs if that
         is not too large; 'disproved' only counts in the inputs, where the variables are independent.
-        `cheap` (a counterexample is already certified): only the structural and rational steps."""
+        `cheap`: only the structural and rational steps (before sampling, or after a counterexample)."""
         budget = max(1.0, self.timeout / 2)
         swap = {**self.domain_substitution(), **self.node_definitions()}
         local = [sp.sympify(c - t).xreplace(swap) for c, t in zip(value.flat, truth.flat)]

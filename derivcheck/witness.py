@@ -14,6 +14,7 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 
+from derivcheck.certify import LADDER
 from derivcheck.engine import DERIVATIVE_OPS, Engine
 from derivcheck.precise import PreciseEngine, as_mpf, lift_array
 from derivcheck.sampling import MODERATE, moderation
@@ -21,7 +22,6 @@ from derivcheck.sampling import MODERATE, moderation
 FLOAT_AGREEMENT = 1e-6  # float64 engine vs exact, relative to the largest entry
 PRECISE_AGREEMENT = mpmath.mpf(10) ** -12  # high-precision engine vs exact (declared functions use float coefficients)
 PRECISIONS = (40, 80, 160)
-TRUTH_DIGITS = 80
 
 
 def _agree(engine: list, exact: list, rtol) -> bool:
@@ -79,9 +79,9 @@ class WitnessCheck:
         found["inconsistency"] = (point, decision.claim, list(value), "the claim's derivative terms (grad/hess)")
 
     def truth_at(self, truth, point, j):
-        """The truth's midpoints at TRUTH_DIGITS or more, once their balls are tight; else None."""
+        """The truth's midpoints, once their balls are tight to 30 digits; else None."""
         free, fn = self.checker.compile(truth, j)
-        for digits in (TRUTH_DIGITS, 200, 500):
+        for digits in LADDER:
             values = self.checker.inputs_for(free, point, j)(digits)
             if isinstance(values, str):
                 continue
@@ -89,7 +89,7 @@ class WitnessCheck:
             if any(isinstance(b, str) for b in balls):
                 continue
             size = max([abs(m) for m, _ in balls] + [mpmath.mpf(0)])
-            if all(r <= size * mpmath.mpf(10) ** -30 for _, r in balls):
+            if all(r <= size * mpmath.mpf(10) ** -20 for _, r in balls):
                 return [m for m, _ in balls]
         return None
 

@@ -44,7 +44,7 @@ def diagnosis(of: str, wrt: str, claim: str) -> str:
     ("quad", "x", "(A + A.T) @ x / 2", "constant factor: the claim is 1/2"),
     ("bilinear", "X", "b @ a.T", "transposed"),
     ("y", "x", "W.T", "other index order"),
-    ("bilinear", "X", "a @ b.T + 1e-30*ones(2) @ ones(2).T", "too small"),
+    ("bilinear", "X", "a @ b.T + 1e-30*ones(2) @ ones(2).T", "tiny extra term"),
 ])
 def test_tensor_diagnoses(of, wrt, claim, words):
     assert words in diagnosis(of, wrt, claim)
