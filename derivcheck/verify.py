@@ -128,9 +128,10 @@ class Checker:
             return {s: mpmath.nan for syms in self.sym.symbols.values() for s in syms.flat}
         return {s: v if isinstance(v, Fraction) else v[0] for s, v in values.items()}
 
-    def inputs_for(self, free: list, point: dict, j: int):
-        """A function digits → the balls of `free` at the point (as certify.Comparison wants)."""
-        nodes = self.nodes_needed(free)
+    def inputs_for(self, free: list, point: dict, j: int, of: str | None = None):
+        """A function digits → the balls of `free` at the point (as certify.Comparison wants);
+        the point is INVALID where `of` (the function differentiated) or a node it uses is undefined."""
+        nodes = self.nodes_needed(list(free) + ([] if of is None else list(self.sym.symbols[of].flat)))
 
         def at(digits):
             values = self.balls_at(point, j, digits, nodes)
@@ -269,11 +270,11 @@ class Checker:
                 continue
             j = len(found["rows"]) % len(self.instances)
             if proved:
-                exact = self.witness.truth_at(truth, point, j)
+                exact = self.witness.truth_at(truth, point, j, claim.of)
                 decision = Decision(UNSURE if exact is None else "equal", exact, exact)
             else:
                 comparison = self.comparison(truth, value, j)
-                decision = comparison.decide(self.inputs_for(comparison.free, point, j), tolerance)
+                decision = comparison.decide(self.inputs_for(comparison.free, point, j, claim.of), tolerance)
             if decision.status == INVALID:
                 continue
             if decision.status == UNSURE:

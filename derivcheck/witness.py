@@ -11,6 +11,8 @@ counted (SPEC §2: compared only where float64 can represent the computation).
 
 from __future__ import annotations
 
+import functools
+
 import mpmath
 import numpy as np
 
@@ -29,15 +31,33 @@ def _agree(engine: list, exact: list, rtol) -> bool:
     return all(abs(mpmath.mpf(e) - s) <= rtol * size for e, s in zip(engine, exact))
 
 
-class _ClaimEngine(Engine):
-    """Evaluates a claim's equations; its grad/hess terms are the model engine's derivatives."""
+def _floats(compute):
+    """A float64 engine result, or None where float64 itself fails (a division by an underflowed 0)."""
+    try:
+        with np.errstate(all="ignore"):
+            return compute()
+    except (ArithmeticError, ValueError):
+        return None
 
-    def __init__(self, eqns: list, model: Engine):
-        super().__init__(eqns, model.functions)
-        self.model = model
 
-    def derivative_op(self, eqn, env: dict):
-        return self.model.derivative_op(eqn, env)
+@functools.cache
+def _claim_engine_class(base: type) -> type:
+    """An engine of the model's kind (float or Precise) for a claim's equations, whose grad/hess terms
+    are the model engine's derivatives."""
+
+    class ClaimEngine(base):
+        def __init__(self, eqns: list, model: Engine):
+            super().__init__(eqns, model.functions)
+            self.model = model
+
+        def derivative_op(self, eqn, env: dict):
+            return self.model.derivative_op(eqn, env)
+
+    return ClaimEngine
+
+
+def _claim_engine(eqns: list, model: Engine) -> Engine:
+    return _claim_engine_class(type(model))(eqns, model)
 
 
 class WitnessCheck:
@@ -48,20 +68,19 @@ class WitnessCheck:
 
     def check(self, claim, truth, value, point, j, decision, found):
         """The float64 engine's derivative at the point (or None), recording a disagreement in `found`."""
-        checker = self.checker
-        env = checker.engine_env(point, j)
-        exact = self.truth_at(truth, point, j)
-        eng = None if env is None else self.engine_truth(claim, env, j).reshape(-1)
+        env = self.checker.engine_env(point, j)
+        exact = self.truth_at(truth, point, j, claim.of)
+        eng = None if env is None else _floats(lambda: self.engine_truth(claim, env, j).reshape(-1))
         if env is not None:
             self.check_claim_terms(claim, env, point, j, decision, found)
         if exact is None or eng is not None and np.all(np.isfinite(eng)) and _agree(list(eng), exact, FLOAT_AGREEMENT):
             return eng
-        verdict, value = self.precise(claim, point, j, exact)
-        if verdict == "disagree":
-            if found["inconsistency"] is None:
-                found["inconsistency"] = (point, exact, value, "the true derivative")
+        if len(claim.wrt) != 1:  # second order runs on float dual numbers only: trusted at moderate points
+            verdict, value = ("skip" if moderation(point) > MODERATE else "disagree"), eng
         else:
-            found["float_skipped"] = found.get("float_skipped", 0) + 1
+            verdict, value = self.precise(lambda engine, env: engine.jacobian(env, claim.of, claim.wrt[0]),
+                                          point, j, exact)
+        self.record(found, verdict, (point, exact, value, "the true derivative"))
         return eng
 
     def check_claim_terms(self, claim, env, point, j, decision, found) -> None:
@@ -69,20 +88,32 @@ class WitnessCheck:
         if not any(e.op in DERIVATIVE_OPS for e in claim.eqns) or found["inconsistency"] is not None:
             return
         checker = self.checker
-        value = _ClaimEngine(claim.eqns, checker.engines[j]).forward(env)[claim.target]
-        value = checker.reorder(np.asarray(value, dtype=float), claim).reshape(-1)
-        if np.all(np.isfinite(value)) and _agree(list(value), decision.claim, FLOAT_AGREEMENT):
-            return
-        if moderation(point) > MODERATE:
-            found["float_skipped"] = found.get("float_skipped", 0) + 1
-            return
-        found["inconsistency"] = (point, decision.claim, list(value), "the claim's derivative terms (grad/hess)")
 
-    def truth_at(self, truth, point, j):
+        def claim_value(engine, env):
+            value = _claim_engine(claim.eqns, engine).forward(env)[claim.target]
+            return checker.reorder(np.asarray(value, dtype=object), claim)
+
+        value = _floats(lambda: np.asarray(claim_value(checker.engines[j], env), dtype=float).reshape(-1))
+        if value is not None and np.all(np.isfinite(value)) and _agree(list(value), decision.claim, FLOAT_AGREEMENT):
+            return
+        if any(e.op in ("hess", "hessdiag") for e in claim.eqns):
+            verdict = "skip" if moderation(point) > MODERATE else "disagree"
+        else:
+            verdict, value = self.precise(claim_value, point, j, decision.claim)
+        self.record(found, verdict, (point, decision.claim, value, "the claim's derivative terms (grad/hess)"))
+
+    @staticmethod
+    def record(found: dict, verdict: str, inconsistency: tuple) -> None:
+        if verdict != "disagree":
+            found["float_skipped"] = found.get("float_skipped", 0) + 1
+        elif found["inconsistency"] is None:
+            found["inconsistency"] = inconsistency
+
+    def truth_at(self, truth, point, j, of=None):
         """The truth's midpoints, once their balls are tight to 30 digits; else None."""
         free, fn = self.checker.compile(truth, j)
         for digits in LADDER:
-            values = self.checker.inputs_for(free, point, j)(digits)
+            values = self.checker.inputs_for(free, point, j, of)(digits)
             if isinstance(values, str):
                 continue
             balls = fn.balls(values, digits)
@@ -93,10 +124,9 @@ class WitnessCheck:
                 return [m for m, _ in balls]
         return None
 
-    def precise(self, claim, point, j, exact) -> tuple:
-        """('agree' | 'disagree' | 'skip', the engine's value), from the engine at increasing precision."""
-        if len(claim.wrt) != 1:  # second order runs on float dual numbers only: trusted at moderate points
-            return ("skip" if moderation(point) > MODERATE else "disagree"), None
+    def precise(self, compute, point, j, exact) -> tuple:
+        """('agree' | 'disagree' | 'skip', the engine's value): `compute(engine, env)` re-run on the
+        engine at increasing precision."""
         checker = self.checker
         engine = PreciseEngine(checker.graph.eqns, checker.instances[j])
         runs = []
@@ -104,8 +134,8 @@ class WitnessCheck:
             with mpmath.workdps(digits):
                 try:
                     env = engine.forward({name: lift_array(point[name]) for name in checker.graph.inputs})
-                    value = as_mpf(engine.jacobian(env, claim.of, claim.wrt[0]))
-                except (ArithmeticError, ValueError, TypeError, ZeroDivisionError):
+                    value = as_mpf(compute(engine, env))
+                except (ArithmeticError, ValueError, TypeError):
                     return "skip", None
                 if all(mpmath.isfinite(v) for v in value) and _agree(value, exact, PRECISE_AGREEMENT):
                     return "agree", None
