@@ -2,9 +2,10 @@
 
 Where the float64 engine disagrees with sympy, the disagreement may be float64's
 (sin of 9e16, 1 − σ(160) rounding to 0) rather than a bug in either witness.
-`Precise` is a number with the methods numpy's object arrays call (`exp`, `log`,
-… and `linalg_*` for the engine's linear algebra), so the engine's own forward
-and backward loops run unchanged on mpmath numbers. Never imports sympy.
+`Precise` is a number class for the engine (as the dual numbers of second order
+are): arithmetic on mpmath reals, and each elementwise row's function from its
+mpmath counterpart (g′ and g″ by mpmath's own high-precision differentiation),
+so the engine's forward and backward loops run unchanged. Never imports sympy.
 """
 
 from __future__ import annotations
@@ -19,39 +20,71 @@ from derivcheck.engine import Engine
 HUGE = 10**12  # exp beyond this has no meaning for a sample point (and would cost mpmath dearly)
 
 
-def _lift(x):
-    if isinstance(x, Precise):
-        return x
-    if isinstance(x, Fraction):
-        return Precise(mpmath.mpf(x.numerator) / x.denominator)
-    return Precise(mpmath.mpf(x) if not isinstance(x, (bool, np.bool_)) else mpmath.mpf(int(x)))
+def _periodic(fn):
+    """sin, cos, tan of an argument beyond the working precision have no digits left: nan."""
+    return lambda v: fn(v) if abs(v) < mpmath.ldexp(1, mpmath.mp.prec) else mpmath.nan
+
+
+def _guarded(fn):
+    return lambda v: fn(v) if abs(v) < HUGE else mpmath.nan
+
+
+FUNCTIONS = {
+    "exp": _guarded(mpmath.exp), "expm1": _guarded(mpmath.expm1),
+    "log": lambda v: mpmath.log(v) if v > 0 else mpmath.nan,
+    "log1p": lambda v: mpmath.log1p(v) if v > -1 else mpmath.nan,
+    "sqrt": lambda v: mpmath.sqrt(v) if v >= 0 else mpmath.nan,
+    "sin": _periodic(mpmath.sin), "cos": _periodic(mpmath.cos), "tan": _periodic(mpmath.tan),
+    "sinh": _guarded(mpmath.sinh), "cosh": _guarded(mpmath.cosh), "tanh": mpmath.tanh,
+    "asin": mpmath.asin, "acos": mpmath.acos, "atan": mpmath.atan,
+    "asinh": mpmath.asinh, "acosh": mpmath.acosh, "atanh": mpmath.atanh,
+    "erf": mpmath.erf, "erfc": mpmath.erfc, "abs": abs,
+    "sigmoid": lambda v: 1 / (1 + mpmath.exp(-v)) if -v < HUGE else mpmath.mpf(0),
+    "softplus": lambda v: mpmath.log1p(mpmath.exp(v)) if v < HUGE else v,
+    "relu": lambda v: v if v > 0 else mpmath.mpf(0),
+    "gelu": lambda v: v * (1 + mpmath.erf(v / mpmath.sqrt(2))) / 2,
+    "silu": lambda v: v / (1 + mpmath.exp(-v)) if -v < HUGE else mpmath.mpf(0),
+}
+
+
+def _function(name: str):
+    """The mpmath function of an elementwise row: g, g′ or g″."""
+    base = name.rstrip("'")
+    fn = FUNCTIONS.get(base)
+    if fn is None:
+        raise ArithmeticError(f"no high-precision function for {name}")
+    order = len(name) - len(base)
+    return fn if order == 0 else (lambda v: mpmath.diff(fn, v, order))
 
 
 def _binary(method):
     def wrapped(self, other):
         if isinstance(other, np.ndarray):
             return NotImplemented
-        return method(self, _lift(other))
+        return method(self, Precise.lift(other))
 
     return wrapped
 
 
-def _unary(fn):
-    return lambda self: Precise(fn(self.v))
-
-
-def _periodic(fn):
-    """sin, cos, tan of an argument beyond the working precision have no digits left: nan."""
-    return lambda self: Precise(fn(self.v) if abs(self.v) < mpmath.ldexp(1, mpmath.mp.prec) else mpmath.nan)
-
-
 class Precise:
-    """An mpmath real in the clothes numpy's object arrays expect."""
+    """An mpmath real that the engine can hold in object arrays."""
 
     __slots__ = ("v",)
 
     def __init__(self, v):
         self.v = v
+
+    @staticmethod
+    def lift(x):
+        if isinstance(x, Precise):
+            return x
+        if isinstance(x, Fraction):
+            return Precise(mpmath.mpf(x.numerator) / x.denominator)
+        return Precise(mpmath.mpf(int(x) if isinstance(x, (bool, np.bool_)) else x))
+
+    def through(self, row):
+        """The row's function at this number (called by the op table for every elementwise row)."""
+        return Precise(_function(row.name)(self.v))
 
     __add__ = __radd__ = _binary(lambda a, b: Precise(a.v + b.v))
     __sub__ = _binary(lambda a, b: Precise(a.v - b.v))
@@ -83,47 +116,18 @@ class Precise:
     def __bool__(self):
         return bool(self.v)
 
-    exp = _unary(lambda v: mpmath.exp(v) if abs(v) < HUGE else mpmath.nan)
-    expm1 = _unary(lambda v: mpmath.expm1(v) if abs(v) < HUGE else mpmath.nan)
-    log = _unary(lambda v: mpmath.log(v) if v > 0 else mpmath.nan)
-    log1p = _unary(lambda v: mpmath.log1p(v) if v > -1 else mpmath.nan)
-    sqrt = _unary(lambda v: mpmath.sqrt(v) if v >= 0 else mpmath.nan)
-    sin, cos, tan = _periodic(mpmath.sin), _periodic(mpmath.cos), _periodic(mpmath.tan)
-    sinh, cosh, tanh = _unary(mpmath.sinh), _unary(mpmath.cosh), _unary(mpmath.tanh)
-    arcsin, arccos, arctan = _unary(mpmath.asin), _unary(mpmath.acos), _unary(mpmath.atan)
-    arcsinh, arccosh, arctanh = _unary(mpmath.asinh), _unary(mpmath.acosh), _unary(mpmath.atanh)
-    erf, erfc = _unary(mpmath.erf), _unary(mpmath.erfc)
-    sign = _unary(mpmath.sign)
+    def exp(self):  # numpy's exp on object arrays (declared functions' instances use it)
+        return Precise(FUNCTIONS["exp"](self.v))
 
-    @staticmethod
-    def linalg_inv(a):
-        return _array(mpmath.inverse(_matrix(a)).tolist())
+    def sin(self):
+        return Precise(FUNCTIONS["sin"](self.v))
 
-    @staticmethod
-    def linalg_det(a):
-        return _array(mpmath.det(_matrix(a)))
-
-    @staticmethod
-    def linalg_logdet(a):
-        return _array(mpmath.log(abs(mpmath.det(_matrix(a)))))
+    def cos(self):
+        return Precise(FUNCTIONS["cos"](self.v))
 
 
 def _real(v):
     return v if not isinstance(v, mpmath.mpc) else (v.real if v.imag == 0 else mpmath.nan)
-
-
-def _matrix(a: np.ndarray):
-    return mpmath.matrix([[_lift(x).v for x in row] for row in a])
-
-
-def _array(values) -> np.ndarray:
-    out = np.empty(np.shape(values) if isinstance(values, list) else (), dtype=object)
-    if out.ndim == 0:
-        out[()] = Precise(values)
-    else:
-        for index in np.ndindex(*out.shape):
-            out[index] = Precise(values[index[0]][index[1]])
-    return out
 
 
 def lift_array(value) -> np.ndarray:
@@ -131,29 +135,14 @@ def lift_array(value) -> np.ndarray:
     value = np.asarray(value, dtype=object)
     out = np.empty(value.shape, dtype=object)
     for index in np.ndindex(*value.shape):
-        out[index] = _lift(value[index])
+        out[index] = Precise.lift(value[index])
     return out
 
 
 def as_mpf(array) -> list:
-    return [_lift(x).v for x in np.asarray(array, dtype=object).reshape(-1)]
+    return [Precise.lift(x).v for x in np.asarray(array, dtype=object).reshape(-1)]
 
 
-class PreciseEngine(Engine):
-    """The same engine, on object arrays of Precise numbers (run inside mpmath.workdps)."""
-
-    dtype = object
-
-    def array(self, value) -> np.ndarray:
-        out = np.asarray(value, dtype=object)
-        if out.ndim == 0 and not isinstance(out[()], Precise):
-            return lift_array(out)
-        return out
-
-    def _const(self, eqn, floats: bool):
-        params = eqn.params
-        if params["kind"] == "num":
-            return lift_array(Fraction(params["value"]))
-        if params["kind"] == "pi":
-            return lift_array(mpmath.pi)
-        return lift_array(super()._const(eqn, floats))
+def precise_engine(eqns: list, functions: dict) -> Engine:
+    """The engine on Precise numbers (run it inside mpmath.workdps)."""
+    return Engine(eqns, functions, number=Precise)
