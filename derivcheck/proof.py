@@ -132,6 +132,8 @@ def _zero(d, proof: Proof, cheap: bool, seed: int):
             return True
         proof.forms.append(canceled)
         return False
+    if _functions_as_symbols(d, proof, seed):
+        return True
     if cheap:
         return None
     ops = sp.count_ops(d)
@@ -146,6 +148,32 @@ def _zero(d, proof: Proof, cheap: bool, seed: int):
             return True
         proof.forms.append(simplified)
     return None
+
+
+def _functions_as_symbols(d, proof: Proof, seed: int) -> bool:
+    """exp(a + b) → exp(a)·exp(b), then every function application and irrational power a fresh symbol:
+    if what is left is a rational function that is identically 0, so is d (whatever values those
+    applications take). Proves shift invariances and the like without simplify."""
+    if not d.atoms(sp.Function) and is_rational_function(d):
+        return False
+    split = d.replace(sp.exp, lambda a: sp.Mul(*[sp.exp(t) for t in sp.Add.make_args(sp.expand(a))]))
+    names: dict = {}
+
+    def symbol(e):
+        if e not in names:
+            names[e] = sp.Dummy("u")
+        return names[e]
+
+    flat = split.replace(lambda e: isinstance(e, (sp.Function, sp.Subs, sp.Derivative))
+                         or (e.is_Pow and not e.exp.is_Integer), symbol)
+    if not is_rational_function(flat):
+        return False
+    tested = identity_test([flat], seed)
+    if tested is None or tested[0] != "proved":
+        return False
+    proof.methods.append(tested[1].replace("claim − truth", "claim − truth, with each function value a "
+                                                            "free variable,"))
+    return True
 
 
 CANONICAL = sp.Symbol("_t", real=True)

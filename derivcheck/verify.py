@@ -19,7 +19,7 @@ import numpy as np
 import sympy as sp
 
 from derivcheck import kinks, sampling, smooth
-from derivcheck.certify import Comparison, Decision, nonzero_at, rel_error
+from derivcheck.certify import LADDER, Comparison, Decision, nonzero_at, rel_error
 from derivcheck.diagnose import diagnose, shape_diagnosis
 from derivcheck.engine import Engine
 from derivcheck.numeval import INVALID, UNSURE, Compiled, Unsupported, flat
@@ -269,9 +269,11 @@ class Checker:
             if self.near_kink(point):
                 continue
             j = len(found["rows"]) % len(self.instances)
-            if proved:
-                exact = self.witness.truth_at(truth, point, j, claim.of)
-                decision = Decision(UNSURE if exact is None else "equal", exact, exact)
+            if proved:  # only validity matters; the engine is compared where the truth's value is tight
+                free, _ = self.compile(truth, j)
+                valid = self.inputs_for(free, point, j, claim.of)(LADDER[0])
+                exact = None if valid == INVALID else self.witness.truth_at(truth, point, j, claim.of) or []
+                decision = Decision(INVALID if exact is None else "equal", exact, exact)
             else:
                 comparison = self.comparison(truth, value, j)
                 decision = comparison.decide(self.inputs_for(comparison.free, point, j, claim.of), tolerance)
@@ -307,6 +309,14 @@ class Checker:
                                                              _shape_list(eng, claim.expected)))
         if spec.approx:
             return self.approximate(claim, base, rows, notes)
+        if found["drawn"] < self.samples and not found["counterexamples"] and found["undecidable"] \
+                and early.outcome != "proved":
+            early = self.prove(truth, value)  # values too cancelled to decide: a proof decides instead
+            if early.outcome == "proved":
+                found = self.sample(claim, truth, value, proved=True)
+                rows = found["rows"]
+                base["points_used"] = len(rows)
+                notes = self.witness.notes(found) + notes
         if found["drawn"] < self.samples and not found["counterexamples"]:
             return ClaimResult(**base, verdict="undecided", passed=False, details=notes,
                                message=f"only {found['drawn']} valid sample points of {self.samples} needed; "
