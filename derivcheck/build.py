@@ -96,11 +96,18 @@ def read_points(problem: Problem) -> list:
         for name, (node, line, col) in entries.items():
             if name not in specs:
                 raise LocatedError(f"point {n + 1}: {name!r} is not an input{_suggest(name, specs)}", line, col)
+            if specs[name].value is not None:
+                raise LocatedError(f"point {n + 1} sets {name!r}, which has a fixed `value`; leave it out of "
+                                   "`points` (fixed inputs are never sampled)", line, col)
             try:
                 value = _Reader(problem.path, {}).value(node, specs[name].shape, name)
             except yamlsafe.YamlError as exc:
                 raise LocatedError(exc.message, exc.line, exc.col) from None
             point[name] = np.array(value, dtype=object)
+            outside = _outside(point[name], specs[name].domain)
+            if outside:
+                raise LocatedError(f"point {n + 1}: {name} = {outside} is outside its domain "
+                                   f"{_domain_text(specs[name].domain)}", line, col)
         for name, spec in specs.items():
             if name not in point:
                 if spec.value is None:
@@ -108,6 +115,28 @@ def read_points(problem: Problem) -> list:
                 point[name] = np.array(spec.value, dtype=object)
         out.append(point)
     return out
+
+
+def _outside(value: np.ndarray, domain) -> str:
+    """The first entry of a point's value outside the input's domain, as text ('' when inside)."""
+    if isinstance(domain, tuple):
+        inside = lambda v: domain[0] < v < domain[1]  # noqa: E731
+    else:
+        inside = {"positive": lambda v: v > 0, "negative": lambda v: v < 0,
+                  "nonzero": lambda v: v != 0}.get(domain)
+    if inside is not None:
+        bad = next((v for v in value.flat if not inside(v)), None)
+        if bad is not None:
+            return str(bad)
+    if domain in ("symmetric", "spd") and not np.array_equal(value, value.T):
+        return "a matrix that is not symmetric"
+    if domain == "spd" and np.linalg.eigvalsh(value.astype(float)).min() <= 0:
+        return "a matrix that is not positive definite"
+    return ""
+
+
+def _domain_text(domain) -> str:
+    return f"({domain[0]}, {domain[1]})" if isinstance(domain, tuple) else str(domain)
 
 
 def _first_position(entries: dict) -> tuple:

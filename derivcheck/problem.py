@@ -441,8 +441,9 @@ class _Reader:
         for key in ("samples", "seed"):
             if key in fields:
                 settings[key] = yamlsafe.as_int(expect_scalar(fields[key], f"check.{key}"), f"check.{key}")
-        if settings.get("samples", 8) < 1 or settings.get("samples", 8) > 1000:
-            fail(fields["samples"], "check.samples must be between 1 and 1000")
+        if settings.get("samples", 8) < 8 or settings.get("samples", 8) > 1000:
+            fail(fields["samples"], "check.samples must be between 8 and 1000: a verdict rests on at least 8 "
+                                    "valid sample points")
         for key in ("rtol", "atol", "timeout"):
             if key in fields:
                 value = yamlsafe.as_number(expect_scalar(fields[key], f"check.{key}"), f"check.{key}")

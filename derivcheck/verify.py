@@ -41,7 +41,7 @@ class Checker:
         self.model = model
         self.graph = model.graph
         settings = model.problem.check
-        self.samples = samples or settings.samples
+        self.samples = max(8, samples or settings.samples)  # SPEC §2: a verdict rests on at least 8 points
         self.timeout = timeout or settings.timeout
         self.settings = settings
         self.seed = sampling.seed_for(model.problem.id, seed if seed is not None else settings.seed)

@@ -17,7 +17,7 @@ def _finite(ctx, param, value):
 def common(fn):
     fn = click.option("--timeout", type=click.FloatRange(min=0.1, max=3600), default=None, callback=_finite,
                       help="Seconds per claim (default: the file's check.timeout, else 20).")(fn)
-    fn = click.option("--samples", type=click.IntRange(1, 1000), default=None, help="Valid sample points per claim.")(fn)
+    fn = click.option("--samples", type=click.IntRange(8, 1000), default=None, help="Valid sample points per claim (at least 8).")(fn)
     fn = click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=None, help="Seed for the sample points.")(fn)
     return fn
 
