@@ -17,7 +17,7 @@ import sympy as sp
 
 from derivcheck import sampling, smooth
 from derivcheck.diagnose import diagnose, shape_diagnosis
-from derivcheck.engine import Engine
+from derivcheck.engine import DERIVATIVE_OPS, Engine
 from derivcheck.numeval import Compiled, TermScale, finite_real, flat, real
 from derivcheck.ops import OPS, fmt_shape
 from derivcheck.proof import prove_zero
@@ -26,7 +26,6 @@ from derivcheck.symbolic import Symbolic, free_symbols
 
 ENGINE_RTOL = 1e-7
 DEFAULT_RTOL = sp.Rational(1, 10**25)  # values are exact, evaluated at 30 digits
-DERIVATIVE_OPS = ("grad", "hess", "hessdiag")
 
 
 class _ClaimEngine(Engine):
