@@ -16,7 +16,7 @@ import numpy as np
 import sympy as sp
 
 from derivcheck import sampling, smooth
-from derivcheck.diagnose import diagnose, shape_diagnosis
+from derivcheck.diagnose import diagnose, instance_lines, shape_diagnosis
 from derivcheck.engine import DERIVATIVE_OPS, Engine
 from derivcheck.numeval import Compiled, TermScale, finite_real, flat, real
 from derivcheck.ops import OPS, fmt_shape
@@ -258,7 +258,7 @@ class Checker:
                 continue
             bad = [k for k in range(len(s)) if not _close(s[k], c[k], rtol, atol, scale[k])]
             if bad and mismatch is None and self.confirm_mismatch(truth, value, point, j, rtol, atol):
-                mismatch = (point, s, c, eng)
+                mismatch = (point, s, c, eng, j)
         shape = claim.expected
         base = {**base, "points_used": len(rows), "truth_text": _text(self.sym.substitute(truth)),
                 "truth_nodes": _text(truth)}
@@ -279,10 +279,11 @@ class Checker:
                                message=f"relative error {worst:.3g}" + (
                                    "" if spec.max_rel_error is None else f" (allowed {float(spec.max_rel_error):.3g})"))
         if mismatch is not None:
-            point, s, c, eng = mismatch
+            point, s, c, eng, j = mismatch
             diagnosis, details = diagnose(self, claim, truth, value, rows)
             gap = max(abs(a - b) for a, b in zip(s, c))
             details = [f"largest |claimed − true| at the counterexample: {mpmath.nstr(gap, 6)}"] + details
+            details = instance_lines(self.instances[j]) + details
             details = details + self.closed_form(claim, rows)
             worst = max((_rel_error(r[3], r[2]) for r in rows), default=None)
             return ClaimResult(**base, verdict="expected-fail" if spec.expect_fails else "wrong",
