@@ -7,12 +7,13 @@ only make that claim an `error`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from derivcheck import exprs
-from derivcheck.errors import ExprError, LocatedError
+from derivcheck.errors import ExprError, LocatedError, suggest
 from derivcheck.graph import Graph, ShapeMismatch, lower_into
 from derivcheck.problem import ClaimSpec, Problem, Text
 
@@ -55,7 +56,7 @@ def build(problem: Problem) -> Model:
     from derivcheck.network import expand
 
     problem = expand(problem)
-    size = sum(_count(spec.shape) for spec in problem.inputs)
+    size = sum(math.prod(spec.shape) for spec in problem.inputs)
     if size > MAX_ENTRIES:
         raise LocatedError(f"the inputs have {size} entries in all; the limit is {MAX_ENTRIES}", 1, 1)
     if len(problem.nodes) > MAX_NODES:
@@ -67,7 +68,7 @@ def build(problem: Problem) -> Model:
     for name, (text, expr) in parsed.items():
         for ref in exprs.names_in(expr):
             if ref.id not in known and ref.id != "pi" and ref.id not in graph.dims:
-                hint = _suggest(ref.id, known)
+                hint = suggest(ref.id, known)
                 raise LocatedError(f"node {name!r} uses the unknown name {ref.id!r}{hint}", *text.locate(ref.pos))
         graph.node_parents[name] = list(dict.fromkeys(r.id for r in exprs.names_in(expr) if r.id in known))
     for name in _dependency_order(parsed, graph.node_parents):
@@ -95,7 +96,7 @@ def read_points(problem: Problem) -> list:
         point = {}
         for name, (node, line, col) in entries.items():
             if name not in specs:
-                raise LocatedError(f"point {n + 1}: {name!r} is not an input{_suggest(name, specs)}", line, col)
+                raise LocatedError(f"point {n + 1}: {name!r} is not an input{suggest(name, specs)}", line, col)
             if specs[name].value is not None:
                 raise LocatedError(f"point {n + 1} sets {name!r}, which has a fixed `value`; leave it out of "
                                    "`points` (fixed inputs are never sampled)", line, col)
@@ -143,18 +144,6 @@ def _first_position(entries: dict) -> tuple:
     return next(((line, col) for _, line, col in entries.values()), (1, 1))
 
 
-def _count(shape: tuple) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n
-
-
-def _suggest(name, known) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _dependency_order(parsed: dict, parents: dict) -> list:
@@ -187,7 +176,7 @@ def _output(problem: Problem, graph: Graph) -> str | None:
     if problem.output is not None:
         name = problem.output.text
         if name not in graph.shapes or name not in graph.node_names and name not in graph.inputs:
-            raise LocatedError(f"output {name!r} is not a node{_suggest(name, graph.node_names)}", problem.output.line, problem.output.col)
+            raise LocatedError(f"output {name!r} is not a node{suggest(name, graph.node_names)}", problem.output.line, problem.output.col)
         return name
     used = {p for parents in graph.node_parents.values() for p in parents}
     sinks = [n for n in graph.node_names if n not in used]
@@ -206,7 +195,7 @@ def compile_claim(spec: ClaimSpec, graph: Graph, output: str | None, problem: Pr
 def _name(text: Text, graph: Graph, what: str) -> str:
     if text.text not in graph.shapes or "#" in text.text:
         known = list(graph.inputs) + graph.node_names
-        raise LocatedError(f"{what} {text.text!r} is not an input or node{_suggest(text.text, known)}", text.line, text.col)
+        raise LocatedError(f"{what} {text.text!r} is not an input or node{suggest(text.text, known)}", text.line, text.col)
     return text.text
 
 
@@ -244,7 +233,7 @@ def _compile(claim: CompiledClaim, graph: Graph, output: str | None, problem: Pr
         expr = parse_at(body, claim=True)
         for ref in exprs.names_in(expr):  # unknown names are errors even after a shape misfit
             if ref.id not in known and ref.id not in graph.dims and ref.id != "pi":
-                raise LocatedError(f"unknown name {ref.id!r}{_suggest(ref.id, known)}", *body.locate(ref.pos))
+                raise LocatedError(f"unknown name {ref.id!r}{suggest(ref.id, known)}", *body.locate(ref.pos))
         try:
             claim.eqns = lower_into(graph.scratch(), claim.target, expr, known=known)
         except ShapeMismatch as exc:

@@ -15,6 +15,7 @@ import mpmath
 import numpy as np
 
 from derivcheck.ops import fmt_shape
+from derivcheck.safetext import number_text
 
 FIT = 1e-9
 
@@ -48,6 +49,22 @@ def shape_diagnosis(claim_shape: tuple, written: tuple, of_rank: int, wrt_first:
     if len(claim_shape) == 2 and claim_shape == written[::-1]:
         return text + " — the claim is transposed"
     return text
+
+
+def instance_lines(instance: dict) -> list:
+    """The random smooth function that stood in for each declared function at the counterexample
+    (smooth.py's a·sin(w·t + p) + b·exp(k·t) + c·t² + d·t), so the point can be reproduced."""
+    def term(coefficient, text: str) -> str:
+        value = float(coefficient)
+        sign = "−" if value < 0 else "+"
+        return f" {sign} {abs(value):g}{text}"
+
+    lines = []
+    for name, fn in sorted(instance.items()):
+        formula = (f"{float(fn.a):g}·sin({float(fn.w):g}·t + {float(fn.p):g})" + term(fn.b, f"·exp({float(fn.k):g}·t)")
+                   + term(fn.c, "·t²") + term(fn.d, "·t"))
+        lines.append(f"with {name}(t) = {formula.replace('+ −', '− ')}")
+    return lines
 
 
 def _constant(ratio: float) -> str:
@@ -276,5 +293,5 @@ def _differing_entries(S, C, shape, count: int = 3) -> list:
             break
         index = np.unravel_index(k, shape)
         label = ",".join(str(i + 1) for i in index)
-        lines.append(f"entry [{label}]: claimed {C[0][k]:.10g}, true {S[0][k]:.10g}")
+        lines.append(f"entry [{label}]: claimed {number_text(C[0][k])}, true {number_text(S[0][k])}")
     return lines

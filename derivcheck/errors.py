@@ -23,6 +23,14 @@ class LocatedError(Exception):
         return LocatedError(self.message, line, col)
 
 
+def suggest(word: str, choices) -> str:
+    """The hint an unknown-name error ends with: ` (did you mean 'x'?)` for the nearest choice, or nothing."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 class ExprError(Exception):
     """A problem inside an expression string, at a 0-based character offset."""
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from derivcheck import exprs
-from derivcheck.errors import ExprError
+from derivcheck.errors import ExprError, suggest
 from derivcheck.ops import ELEMENTWISE, FUNCTIONS, OPERATORS, OPS, ShapeError, fmt_shape
 
 ALIASES = {"tr": "trace"}
@@ -80,7 +80,7 @@ class Lowerer:
         return f"{self.target}#{self.counter}"
 
     def emit(self, op: str, args: tuple, params: dict, shape: tuple, pos: int = 0) -> str:
-        entries = _count(shape)
+        entries = math.prod(shape)
         if entries > MAX_TENSOR_ENTRIES:
             raise ExprError(f"this value would have shape {fmt_shape(shape)} ({entries} entries); the tensor-size gate "
                             f"allows at most {MAX_TENSOR_ENTRIES} entries per value", pos)
@@ -130,7 +130,7 @@ class Lowerer:
         if node.id not in self.known and node.id in self.graph.dims:  # a dim name is an integer constant
             return self.const("num", Fraction(self.graph.dims[node.id]))
         if node.id not in self.known:
-            raise ExprError(f"unknown name {node.id!r}{_suggest(node.id, self.known)}", node.pos)
+            raise ExprError(f"unknown name {node.id!r}{suggest(node.id, self.known)}", node.pos)
         return node.id
 
     def visit_Neg(self, node: exprs.Neg) -> str:
@@ -216,7 +216,7 @@ class Lowerer:
         if fn in self.known:
             raise ExprError(f"unknown function {fn!r} (a name of this problem, not a function: write {fn}*(...) "
                             "to multiply)", node.pos)
-        raise ExprError(f"unknown function {fn!r}{_suggest(fn, FUNCTIONS)}; the functions are "
+        raise ExprError(f"unknown function {fn!r}{suggest(fn, FUNCTIONS)}; the functions are "
                         f"{', '.join(sorted(FUNCTIONS))}, and those declared under `functions:`", node.pos)
 
     def one_arg(self, node: exprs.Call) -> str:
@@ -235,7 +235,7 @@ class Lowerer:
         arg = self.one_arg(node)
         total = self.op("sum", (arg,), node.pos, _axis(node))
         shape = self.graph.shapes[arg]
-        size = _count(shape) if node.axis is None else shape[node.axis]
+        size = math.prod(shape) if node.axis is None else shape[node.axis]
         return self.op("div", (total, self.const("num", Fraction(size))), node.pos)
 
     def call_norm(self, node: exprs.Call) -> str:
@@ -337,12 +337,6 @@ VARIABLE = Size(0.0, 1.0)
 NODE = Size(0.0, 1.0)
 
 
-def _count(shape: tuple) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n
-
 
 def _log10_abs(v: Fraction) -> float:
     if v == 0:
@@ -405,7 +399,7 @@ def estimate(op: str, args: list, shapes: list, params: dict, shape: tuple, pos:
         a = args[0]
         return _checked(Size(n * max(a.log10, 0.0) + math.lgamma(n + 1) / math.log(10), n * a.degree, None, constant), pos)
     if op in ("sum", "trace", "stack"):
-        grow = math.log10(max(_count(shapes[0]) if shapes else 1, 1))
+        grow = math.log10(max(math.prod(shapes[0]) if shapes else 1, 1))
         return _checked(Size(max((a.log10 for a in args), default=0.0) + grow,
                              max((a.degree for a in args), default=0.0), None, constant), pos)
     if op in BOUNDED:  # |value| ≤ 1 whatever the argument: a fresh variable, not a bigger number
@@ -453,12 +447,6 @@ def _power(a: Size, b: Size, pos: int) -> Size:
 def _axis(node: exprs.Call) -> dict:
     return {} if node.axis is None else {"axis": node.axis}
 
-
-def _suggest(name: str, known) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def lower_into(graph: Graph, target: str, expr, *, known: dict, index_names=frozenset()) -> list:

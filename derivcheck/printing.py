@@ -97,7 +97,3 @@ def _nested(array: np.ndarray) -> str:
     return "[" + ", ".join(_nested(row) for row in array) + "]"
 
 
-def number(x) -> str:
-    f = float(x)
-    return f"{f:.10g}"
-

@@ -6,13 +6,13 @@ Only structure and names are checked here; expressions are parsed later by
 
 from __future__ import annotations
 
-import difflib
+import math
 import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 from derivcheck import yamlsafe
-from derivcheck.errors import LocatedError
+from derivcheck.errors import LocatedError, suggest
 from derivcheck.exprs import name_problem
 from derivcheck.yamlsafe import Map, Scalar, Seq
 
@@ -128,20 +128,8 @@ def float_number(node, what: str) -> Fraction:
     return value
 
 
-def _entries(shape: tuple) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n
-
-
 def fail(node, message: str):
     raise LocatedError(message, node.line, node.col)
-
-
-def suggest(word: str, choices) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def expect_map(node, what: str) -> Map:
@@ -280,7 +268,7 @@ class _Reader:
                 continue
             fields = keyed(expect_map(value, f"input {name!r}"), INPUT_KEYS, f"input {name!r}")
             shape = self.shape(fields["shape"], dims, name) if "shape" in fields else ()
-            total += _entries(shape)
+            total += math.prod(shape)
             if total > MAX_INPUT_ENTRIES:
                 fail(fields["shape"], f"the inputs have more than {MAX_INPUT_ENTRIES} entries in all (input {name!r} has "
                                       f"shape {list(shape)}); the tensor-size gate keeps exact symbolic work bounded")

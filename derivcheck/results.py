@@ -88,10 +88,14 @@ class ProblemResult:
 
     @property
     def audit_exit_code(self) -> int:
-        """`derivcheck audit`: 1 when a mutant slips through, else as for loading (0, 2 or 3)."""
+        return self.audit_exit()
+
+    def audit_exit(self, strict: bool = False) -> int:
+        """`derivcheck audit`: 1 when a mutant slips through (with `strict`, also one that equals the
+        claim on the declared domain), else as for loading (0, 2 or 3)."""
         if self.error is not None:
             return self.exit_code
-        return 1 if any(c.slipped for c in self.audits) else 0
+        return 1 if any(c.slipped_mutants(strict) for c in self.audits) else 0
 
 
 @dataclass(frozen=True)
@@ -117,9 +121,18 @@ class ClaimAudit:
     reason: str = ""  # why it was not audited
     mutants: tuple = ()
 
+    def slipped_mutants(self, strict: bool = False) -> list:
+        """Mutants the problem cannot tell from the claim; one equal to the claim on the declared
+        domain (S → Sᵀ for a symmetric S) is not a mistake there, so it counts only with `strict`."""
+        return [m for m in self.mutants if m.outcome == "slipped" and (strict or not m.on_domain)]
+
     @property
     def slipped(self) -> list:
-        return [m for m in self.mutants if m.outcome == "slipped"]
+        return self.slipped_mutants()
+
+    @property
+    def equivalent_on_domain(self) -> list:
+        return [m for m in self.mutants if m.outcome == "slipped" and m.on_domain]
 
 
 @dataclass(frozen=True)

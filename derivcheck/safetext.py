@@ -43,3 +43,9 @@ def escape(text: str) -> str:
 def unicode_safe(text: str) -> str:
     """Lone surrogates (undecodable file-name bytes) written as \\xNN, so the text encodes as UTF-8."""
     return _SURROGATE.sub(_visible, text)
+
+
+def number_text(value) -> str:
+    """10 significant digits, and never "-0" (a negative zero is a rounding artefact, not a sign)."""
+    text = f"{float(value):.10g}"
+    return "0" if text == "-0" else text

@@ -13,9 +13,9 @@ import numpy as np
 import sympy as sp
 
 from derivcheck.ops import OPS, fmt_shape
-from derivcheck.printing import latex, number, show
+from derivcheck.printing import latex, show
 from derivcheck.results import Derivation, d
-from derivcheck.safetext import bounded
+from derivcheck.safetext import bounded, number_text
 
 BAR = "\u0304"
 
@@ -213,7 +213,7 @@ def _table(checker, f: str, v: str, nodes: list) -> tuple:
 def _num(value) -> str:
     array = np.asarray(value, dtype=float)
     if array.ndim == 0:
-        return number(array)
+        return number_text(array)
     if array.size > 12:
         return f"<{fmt_shape(array.shape)}>"
     return "[" + ", ".join(_num(x) for x in array) + "]"

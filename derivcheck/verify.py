@@ -20,7 +20,7 @@ import sympy as sp
 
 from derivcheck import kinks, sampling, smooth
 from derivcheck.certify import LADDER, Comparison, Decision, nonzero_at, rel_error
-from derivcheck.diagnose import diagnose, shape_diagnosis
+from derivcheck.diagnose import diagnose, instance_lines, shape_diagnosis
 from derivcheck.engine import Engine
 from derivcheck.numeval import INVALID, UNSURE, Compiled, Unsupported, flat
 from derivcheck.ops import fmt_shape
@@ -366,7 +366,7 @@ class Checker:
     def wrong(self, claim, base, truth, value, rows, counterexamples, notes) -> ClaimResult:
         spec = claim.spec
         best, diff = min(counterexamples, key=lambda k: moderation(rows[k[0]][0]))
-        point, _, s, c, _ = rows[best]
+        point, j, s, c, _ = rows[best]
         if moderation(point) > MODERATE:
             notes = notes + ["the claim holds at every moderate sample point; it fails only far out or near 0"]
         try:
@@ -376,7 +376,7 @@ class Checker:
             diagnosis, details = "", []
         gap = max(abs(d) for d in diff)
         details = [f"largest |claimed − true| at the counterexample: {mpmath.nstr(gap, 6)}"] + details + notes
-        details = details + self.closed_form(claim, rows)
+        details = instance_lines(self.instances[j]) + details + self.closed_form(claim, rows)
         return ClaimResult(**base, verdict="expected-fail" if spec.expect_fails else "wrong",
                            passed=spec.expect_fails, message="the claim differs from the true derivative",
                            max_rel_error=rel_error(c, s), counterexample=_counterexample(point, c, s, claim.expected, diff),

@@ -59,8 +59,9 @@ def mutant_rows(doc):
 
 
 def test_symmetric_matrices_hide_the_transpose_mistake(tmp_path):
+    """With --strict, a mutant equal to the claim on the declared domain slips through (exit 1)."""
     path = write(tmp_path, "sym.yaml", SYMMETRIC)
-    code, out, err = cli("audit", "--format", "json", path)
+    code, out, err = cli("audit", "--strict", "--format", "json", path)
     assert code == 1, err
     doc = json.loads(out)
     slipped = [m for _, m in mutant_rows(doc) if m["outcome"] == "slipped"]
@@ -69,7 +70,7 @@ def test_symmetric_matrices_hide_the_transpose_mistake(tmp_path):
     found = {m["kind"] for _, m in mutant_rows(doc) if m["outcome"] == "found-wrong"}
     assert {"factor-2", "sign"} <= found
     assert doc["summary"]["slipped"] == len(slipped) and doc["summary"]["exit"] == 1
-    code, out, err = cli("audit", path)
+    code, out, err = cli("audit", "--strict", path)
     assert code == 1 and "slips through" in out and "2*S.T@x" in out and "declared domain" in out
 
 
@@ -168,3 +169,29 @@ def test_soundness_report_fails_on_an_accepted_mutant(capsys):
                "rejected_cases": [], "error_cases": [], "seconds": 1.0}
     assert bench.report(figures) == 1
     assert "ACCEPTED" in capsys.readouterr().out
+
+
+SYMMETRIC = """
+inputs: {S: {shape: [2, 2], domain: symmetric}, x: {shape: [2]}}
+nodes: {f: x.T @ S @ x}
+claims:
+  - {wrt: x, is: 2 * S @ x}
+"""
+
+
+def test_a_mutant_equal_on_the_domain_is_reported_and_does_not_fail(invoke, write_problem):
+    path = write_problem(SYMMETRIC)
+    code, out, _ = invoke("audit", str(path))
+    assert code == 0, out
+    assert "    equivalent on the domain: claim 1: add-transpose (S → S.T): 2*S.T@x\n" in out
+    assert "0 slipped through, 1 equivalent on the domain" in out
+
+
+def test_strict_fails_on_a_mutant_equal_on_the_domain(invoke, write_problem):
+    path = write_problem(SYMMETRIC)
+    code, out, _ = invoke("audit", "--strict", str(path))
+    assert code == 1
+    assert "    slips through: claim 1: add-transpose (S → S.T): 2*S.T@x  → proved" in out
+    code, out, _ = invoke("audit", "--strict", "--format", "json", str(path))
+    mutants = json.loads(out)["problems"][0]["claims"][0]["mutants"]
+    assert [m["outcome"] for m in mutants if m["text"] == "2*S.T@x"] == ["slipped"]

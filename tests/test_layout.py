@@ -14,9 +14,6 @@ PACKAGE = Path(__file__).resolve().parent.parent / "derivcheck"
 EDGES = ("derivcheck.cli", "derivcheck.commands", "derivcheck.report")
 ENTRIES = ("derivcheck.__main__", "derivcheck.api", "derivcheck.pytest_plugin")  # above the core, below nothing
 PRINTING = re.compile(r"(?<![\w.])print\(|console\.print\(|sys\.stdout\b")
-# Circles another engineer is removing (issue 12, the op table); nothing may join them.
-PENDING_CIRCLES = {frozenset({"derivcheck.build", "derivcheck.entries"}),
-                   frozenset({"derivcheck.engine", "derivcheck.second_order"})}
 
 
 def _module(path: Path) -> str:
@@ -105,8 +102,7 @@ def test_only_commands_exit():
 
 
 def test_no_import_circles():
-    circles = _circles(_graph())
-    assert [sorted(c) for c in circles if c not in PENDING_CIRCLES] == []
+    assert [sorted(c) for c in _circles(_graph())] == []
 
 
 def test_the_core_never_imports_the_edges():

@@ -110,3 +110,33 @@ def test_no_sympy_names_in_the_text(invoke, write_problem):
 def test_no_solve_line_is_longer_than_400_characters(invoke):
     longest = {path.name: max(map(len, _solve(invoke, path).splitlines())) for path in SHIPPED}
     assert max(longest.values()) <= 400, sorted(longest.items(), key=lambda kv: -kv[1])[:3]
+
+
+def test_no_negative_zero_in_a_counterexample():
+    import io
+
+    from derivcheck.report import text
+    from derivcheck.results import Counterexample
+
+    c = ClaimResult(index=0, name="n", of="f", wrt=["x"], verdict="wrong", passed=False, claim_text="0*x",
+                    counterexample=Counterexample({"x": -0.0, "y": [-0.0, 1.5]}, -0.0, [-0.0, 2.0]))
+    buffer = io.StringIO()
+    text.write_claim(text.console(buffer, force_plain=True), c)
+    out = buffer.getvalue()
+    assert "      counterexample: x = 0, y = [0, 1.5]\n        claimed: 0\n        true:    [0, 2]\n" in out
+    assert "-0" not in out
+
+
+def test_a_counterexample_with_declared_functions_names_the_instance(invoke, write_problem):
+    path = write_problem("""
+        functions: [f, g]
+        inputs: [x]
+        nodes: {h: g(x), l: f(h)}
+        claims:
+          - {wrt: x, is: "f'(h) * g(x)"}
+    """)
+    code, out, _ = invoke("solve", str(path))
+    assert code == 1
+    lines = [line.strip() for line in out.splitlines() if line.strip().startswith("with ")]
+    assert [line[:12] for line in lines] == ["with f(t) = ", "with g(t) = "]
+    assert all("·sin(" in line and "·exp(" in line and "·t²" in line for line in lines)

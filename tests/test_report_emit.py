@@ -77,5 +77,5 @@ def test_audit_text_lists_what_slips_through():
     assert audit_text([r]) == (
         "SLIPS g.yaml  (1 claim audited, 2 mutants, 1 found wrong)\n"
         "    slips through: dL/dW: transpose (Wᵀ for W): W  → verified\n"
-        "1 file, 1 claims audited, 2 mutants tried, 1 found wrong, 1 slipped through "
+        "1 file, 1 claims audited, 2 mutants tried, 1 found wrong, 1 slipped through, 0 equivalent on the domain "
         "(0 equivalent and 0 invalid skipped) — exit 1")

@@ -230,6 +230,9 @@ def test_junit_and_github_point_at_the_sheet_lines(invoke, tmp_path):
     path = write(tmp_path, "```derivcheck\ninputs: [x]\nnodes: {f: x**2}\n```\n\n$$\\frac{df}{dx} = x$$\n")
     code, out, _ = invoke("sheet", path, "--format", "github")
     assert code == 1 and f"::error file={path},line=6,col=1," in out
+    code, out, _ = invoke("sheet", write(tmp_path, SCALAR, name="scalar.md"), "--format", "github")
+    assert out.splitlines()[0] == (f"::notice file={tmp_path / 'scalar.md'},line=3,"
+                                   "title=derivcheck%3A statement not checked::not checked: no problem block")
     code, out, _ = invoke("sheet", path, "--format", "junit")
     assert code == 1 and '<testcase classname="' in out and 'name="line 6: x"' in out and 'line="6"' in out
 

@@ -72,21 +72,14 @@ def status(r) -> None:
 def check_end(results: list, fmt: str, *, quiet: bool = False, not_checked=(), elapsed: float | None = None,
               streamed: bool = False, interrupted: int = 0, cached: int = 0) -> None:
     """`check`'s output once the run ends: the summary (text, after the streamed lines) or one document."""
-    from derivcheck.report import summary, text
+    from derivcheck.report import text
 
     stopped = (f"stopped after the first failure (--fail-fast): {len(not_checked)} problem "
                f"file{'s' * (len(not_checked) != 1)} not checked") if not_checked and not interrupted else ""
     if fmt == "json":
-        import json
+        from derivcheck.report.json_report import render
 
-        from derivcheck.report.json_report import finite, problem_dict
-
-        total = summary(results)
-        total["cached"] = cached  # results reused from the cache (derivcheck.cache)
-        if not_checked:
-            total["not_checked"] = list(not_checked)
-        document(json.dumps(finite({"problems": [problem_dict(r) for r in results], "summary": total}), indent=2,
-                            allow_nan=False))
+        document(render(results, not_checked, cached=cached))  # cached: results reused (derivcheck.cache)
     elif fmt == "junit":
         from derivcheck.report.junit import render
 

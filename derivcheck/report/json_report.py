@@ -66,6 +66,13 @@ def finite(value):
     return value
 
 
-def render(results) -> str:
-    document = {"problems": [problem_dict(r) for r in results], "summary": summary(results)}
+def render(results, not_checked=(), cached: int | None = None) -> str:
+    """The one JSON document of solve, check and grad; check adds the files a --fail-fast run skipped
+    and how many results came from the cache."""
+    total = summary(results)
+    if cached is not None:
+        total["cached"] = cached
+    if not_checked:
+        total["not_checked"] = list(not_checked)
+    document = {"problems": [problem_dict(r) for r in results], "summary": total}
     return json.dumps(finite(document), indent=2, allow_nan=False)

@@ -21,9 +21,11 @@ def sheet(result, fmt: str, strict: bool) -> None:
 
         emit.document(render([result.as_problem()]))
     elif fmt == "github":
-        from derivcheck.report.github import render
+        from derivcheck.report.github import command, render
 
-        emit.document(render([result.as_problem()]))
+        notices = [command("notice", f"not checked: {e.reason}", file=result.file, line=e.line,
+                           title="derivcheck: statement not checked") for e in result.entries if e.counts]
+        emit.document("\n".join(notices + [render([result.as_problem()])]))
     elif result.error is None:
         from derivcheck.report import text
         from derivcheck.report.sheet_text import summary_line, write_sheet

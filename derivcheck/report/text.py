@@ -10,9 +10,11 @@ from rich.console import Console
 from rich.text import Text
 
 from derivcheck.report import console, mark, summary  # noqa: F401 - console: the one every renderer uses
-from derivcheck.safetext import bounded, escape
+from derivcheck.safetext import bounded, escape, number_text
 
 STYLE = {True: "green", False: "red"}
+POINT_WIDTH = 160  # a longer counterexample point is written one input a line
+VALUE_WIDTH = 300
 
 
 def claim_title(c) -> str:
@@ -45,11 +47,15 @@ def write_claim(out: Console, c, verbose: bool = True, file: str = "") -> None:
     ce = c.counterexample
     if ce is not None:
         point = ", ".join(f"{k} = {_value(v)}" for k, v in ce.point.items())
-        extra.append(f"counterexample: {point}")
-        extra.append(f"  claimed: {_value(ce.claimed)}")
-        extra.append(f"  true:    {_value(ce.true)}")
+        if len(point) <= POINT_WIDTH:
+            extra.append(f"counterexample: {point}")
+        else:  # one input a line, so no line grows with the number of inputs
+            extra.append("counterexample:")
+            extra.extend(bounded(f"    {k} = {_value(v)}", VALUE_WIDTH) for k, v in ce.point.items())
+        extra.append(bounded(f"  claimed: {_value(ce.claimed)}", VALUE_WIDTH))
+        extra.append(bounded(f"  true:    {_value(ce.true)}", VALUE_WIDTH))
         if ce.engine is not None:
-            extra.append(f"  engine:  {_value(ce.engine)}")
+            extra.append(bounded(f"  engine:  {_value(ce.engine)}", VALUE_WIDTH))
     if c.diagnosis:
         extra.append(f"diagnosis: {c.diagnosis}")
     extra.extend(escape(d) for d in c.details)
@@ -61,7 +67,7 @@ def _value(v) -> str:
     if isinstance(v, list):
         return "[" + ", ".join(_value(x) for x in v) + "]"
     if isinstance(v, float):
-        return f"{v:.10g}"
+        return number_text(v)
     return str(v)
 
 
