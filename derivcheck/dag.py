@@ -16,6 +16,9 @@ from derivcheck.results import d
 FORWARD_COLOR = "black"
 GRADIENT_COLOR = "#2e8b57"  # green, as the chain rule in the seed's Figure 1
 MAX_LABEL = 48
+LABEL = 28  # a node label's line: the picture of a 3-layer network stays readable at 1600 px
+PICTURE_INCHES = 16  # graphviz scales a wider picture down to this (at DPI: 1536 px)
+DPI = 96
 
 
 @dataclass(frozen=True)
@@ -117,16 +120,15 @@ def _short(text: str, limit: int = MAX_LABEL) -> str:
 
 
 def node_label(data: GraphData, n: GraphNode) -> str:
-    head = n.name if n.kind == "input" else f"{n.name} = {_short(n.expression)}"
+    """Short lines: the node (its expression, its shape), its value, its adjoint."""
+    head = n.name if n.kind == "input" else f"{n.name} = {_short(n.expression, LABEL)}"
+    if n.shape != "scalar":
+        head += f" ({n.shape})"
     lines = [head]
-    if n.kind == "input":
-        lines.append("input" + ("" if n.shape == "scalar" else f", {n.shape}"))
-    elif n.shape != "scalar":
-        lines.append(n.shape)
     if n.value:
-        lines.append(f"value {_short(n.value)}")
+        lines.append(f"value {_short(n.value, LABEL)}")
     if n.adjoint and data.output:
-        lines.append(f"{d(data.output, n.name)} = {_short(n.adjoint)}")
+        lines.append(f"{d(data.output, n.name)} = {_short(n.adjoint, LABEL)}")
     return "\n".join(lines)
 
 
@@ -138,10 +140,11 @@ def to_dot(data: GraphData) -> str:
     """Graphviz DOT: forward edges black and solid, the backprop flow green and dashed."""
     title = data.title or data.id
     legend = "forward: black, solid; backprop (adjoint) flow: green, dashed"
-    if data.point:
-        legend += "\nat " + ", ".join(f"{k} = {_short(v, 40)}" for k, v in data.point.items())
+    if data.point:  # one input a line, so the legend is no wider than a node
+        legend += "".join(f"\n{k} = {_short(v, LABEL)}" for k, v in data.point.items())
     out = [f"digraph {_quote(data.id or 'derivcheck')} {{",
-           f"  graph [rankdir=LR, fontname=\"Helvetica\", labelloc=t, label={_quote(title + chr(10) + legend)}];",
+           f"  graph [rankdir=TB, size=\"{PICTURE_INCHES},100\", dpi={DPI}, nodesep=0.25, ranksep=0.45, "
+           f"fontname=\"Helvetica\", labelloc=t, label={_quote(_short(title, 80) + chr(10) + legend)}];",
            "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#f5f5f5\", fontname=\"Helvetica\", fontsize=11];",
            "  edge [fontname=\"Helvetica\", fontsize=10];"]
     for n in data.nodes:

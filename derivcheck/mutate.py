@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from derivcheck import exprs
-from derivcheck.exprs import Bin, Call, Index, Name, Neg, Num, Transpose
+from derivcheck.exprs import Bin, Call, Index, Literal, Name, Neg, Num, Transpose
 
 MAX_MUTANTS = 60
 
@@ -90,6 +90,9 @@ def unparse(expr) -> str:
         return f"{expr.fn}{chr(39) * expr.prime}({', '.join(args)})"
     if isinstance(expr, Index):
         return f"{expr.base}[{', '.join(unparse(i) for i in expr.indices)}]"
+    if isinstance(expr, Literal):
+        rows = ("[" + ", ".join(unparse(e) for e in row) + "]" if expr.matrix else unparse(row) for row in expr.rows)
+        return "[" + ", ".join(rows) + "]"
     if isinstance(expr, Bin):
         # left-leaning chains iteratively: a flat sum of thousands of terms must not recurse
         spine = [expr]

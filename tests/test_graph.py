@@ -72,7 +72,7 @@ def test_dot_labels_show_expression_value_and_adjoint(seed_dot):
     assert label[0] == "h1 = 2*x"
     assert label[1].startswith("value ")
     assert label[2].startswith("∂l/∂h1 = ")
-    x, y = (float(v) for v in re.search(r"at x = (\S+), y = (\S+)\"", seed_dot).groups())
+    x, y = (float(v) for v in re.search(r'\\nx = ([^\\"]+)\\ny = ([^\\"]+)"', seed_dot).groups())
     h1 = 2 * x
     assert float(label[1].split()[1]) == pytest.approx(h1)
     # ∂l/∂h1 = h3·4h1 + h2 (both paths), from the engine
@@ -162,3 +162,28 @@ def test_help_imports_nothing_heavy():
             "heavy = [m for m in ('sympy', 'numpy', 'rich') if m in sys.modules]; print(heavy)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip() == "[]"
+
+
+def test_a_network_picture_is_laid_out_for_reading(tmp_path):
+    """Layers top to bottom, short labels, and at most 1600 px wide (graphviz scales to `size` at `dpi`)."""
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from derivcheck.cli import main_group
+
+    seed = Path(SEED_1B).parent / "ex2-becker-lecun-3layer.yaml"
+    out = tmp_path / "net.dot"
+    result = CliRunner().invoke(main_group, ["graph", str(seed), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    graph = re.search(r"graph \[([^\n]*)\];", text).group(1)
+    assert "rankdir=TB" in graph
+    width, dpi = float(re.search(r'size="([0-9.]+),', graph).group(1)), float(re.search(r"dpi=([0-9.]+)", graph).group(1))
+    assert width * dpi <= 1600
+    node_labels = [m.group(1) for m in re.finditer(r'^  "[^"]+" \[label="([^"]*)"', text, re.M)]
+    assert len(node_labels) >= 10
+    assert max(len(line) for label in node_labels for line in label.split("\\n")) <= 40
+    if shutil.which("dot"):
+        png = subprocess.run(["dot", "-Tpng", str(out)], capture_output=True, timeout=60).stdout
+        assert int.from_bytes(png[16:20], "big") <= 1600  # the PNG header's width

@@ -207,3 +207,11 @@ def test_mutants_of_random_trees_parse(tree):
     text = unparse(tree)
     for m in mutants(text):
         assert structure(parse(m.text, claim=True)) != structure(exprs.parse(text, claim=True))
+
+
+@pytest.mark.parametrize("text", ["[2*x[1], -x[2]]", "[[a, b], [c - d, 2*a]]"])
+def test_literals_are_written_back_as_written(text):
+    from derivcheck.exprs import parse
+    from derivcheck.mutate import unparse
+
+    assert unparse(parse(text, claim=True)) == text

@@ -63,6 +63,7 @@ class Op:
     scalar: Callable | None = None  # elementwise: f on one float (math.*)
     d: Callable | None = None  # elementwise: f' as a formula of rows, on floats, arrays and duals
     meaning: Callable | None = None  # elementwise: sp -> the sympy function of one argument
+    bounded: bool = False  # |value| ≤ 1 whatever the argument (the static size gates rely on it)
 
 
 def call(name: str, x):

@@ -22,7 +22,8 @@ def _same_shape(shapes, params):
     return shapes[0]
 
 
-def _unary(name, scalar, array, d, meaning, rule, doc, *, latex=None, domain=(-3.0, 3.0), kink=None) -> Op:
+def _unary(name, scalar, array, d, meaning, rule, doc, *, latex=None, domain=(-3.0, 3.0), kink=None,
+           bounded=False) -> Op:
     def forward(p, a):
         return each(lambda v: call(name, v), a) if a.dtype == object else array(a)
 
@@ -32,7 +33,8 @@ def _unary(name, scalar, array, d, meaning, rule, doc, *, latex=None, domain=(-3
     return Op(name, 1, _same_shape, forward, lambda g, out, p, a: (vjp(g, out, p, a),),
               lambda sp, p, a: vectorize(meaning(sp))(a), rule, vjp_args=(vjp,),
               floats=(scalar, lambda g, out, a: (g * d(a),)), kink=kink, text=name,
-              latex=latex or rf"\operatorname{{{name}}}", doc=doc, domain=domain, scalar=scalar, d=d, meaning=meaning)
+              latex=latex or rf"\operatorname{{{name}}}", doc=doc, domain=domain, scalar=scalar, d=d, meaning=meaning,
+              bounded=bounded)
 
 
 def _vectorized(fn):
@@ -93,15 +95,15 @@ UNARY = [
     _unary("sqrt", math.sqrt, lambda a: np.sqrt(a), lambda a: 0.5 / call("sqrt", a), lambda sp: sp.sqrt, "ā += ḡ / (2√a)",
            "square root", latex=r"\sqrt", domain=(0.2, 4.0)),
     _unary("sin", math.sin, lambda a: np.sin(a), lambda a: call("cos", a), lambda sp: sp.sin, "ā += ḡ·cos(a)", "sine",
-           latex=r"\sin"),
+           latex=r"\sin", bounded=True),
     _unary("cos", math.cos, lambda a: np.cos(a), lambda a: -call("sin", a), lambda sp: sp.cos, "ā += −ḡ·sin(a)", "cosine",
-           latex=r"\cos"),
+           latex=r"\cos", bounded=True),
     _unary("tan", math.tan, lambda a: np.tan(a), lambda a: 1 + call("tan", a) * call("tan", a), lambda sp: sp.tan,
            "ā += ḡ·(1 + tan²a)", "tangent", latex=r"\tan", domain=(-1.2, 1.2)),
     _unary("tanh", math.tanh, lambda a: np.tanh(a), lambda a: 1 - call("tanh", a) * call("tanh", a), lambda sp: sp.tanh,
-           "ā += ḡ·(1 − tanh²a)", "hyperbolic tangent", latex=r"\tanh"),
+           "ā += ḡ·(1 − tanh²a)", "hyperbolic tangent", latex=r"\tanh", bounded=True),
     _unary("sigmoid", _float_sigmoid, _sigmoid, _sig_d, lambda sp: (lambda v: 1 / (1 + sp.exp(-v))),
-           "ā += ḡ·σ(a)(1 − σ(a))", "logistic sigmoid 1/(1 + exp(−a))", latex=r"\sigma"),
+           "ā += ḡ·σ(a)(1 − σ(a))", "logistic sigmoid 1/(1 + exp(−a))", latex=r"\sigma", bounded=True),
     # NOTE: relu'(0) is taken as 0 (as in micrograd); sample points are kept off the kink.
     _unary("relu", lambda a: a if a > 0 else 0 * a, lambda a: np.where(a > 0, a, 0 * a), _step,
            lambda sp: (lambda v: sp.Max(0, v)), "ā += ḡ·[a > 0]", "max(a, 0)", kink=lambda a: a),
@@ -133,7 +135,7 @@ UNARY = [
     _unary("atanh", math.atanh, lambda a: np.arctanh(a), lambda a: 1 / (1 - a * a), lambda sp: sp.atanh,
            "ā += ḡ / (1 − a²)", "inverse hyperbolic tangent", domain=(-0.9, 0.9)),
     _unary("erf", math.erf, _vectorized(math.erf), _erf_d, lambda sp: sp.erf, "ā += ḡ·2/√π·exp(−a²)",
-           "error function", latex=r"\operatorname{erf}"),
+           "error function", latex=r"\operatorname{erf}", bounded=True),
     _unary("erfc", math.erfc, _vectorized(math.erfc), lambda a: -_erf_d(a), lambda sp: sp.erfc,
            "ā −= ḡ·2/√π·exp(−a²)", "complementary error function 1 − erf(a)"),
     _unary("gelu", _gelu_float, _vectorized(_gelu_float),
