@@ -15,16 +15,13 @@ import math
 import random
 from fractions import Fraction
 
-import sympy as sp
-
 N = 2**64  # size of the set each coordinate is drawn from
 TARGET = 60  # decimal digits: the error probability is at most 10^-TARGET
 MAX_TRIES = 40  # points that hit a pole of the denominator are redrawn
 
 
-def degree(expr, memo: dict | None = None) -> tuple[int, int]:
-    """(numerator, denominator) degree bounds of expr written as one fraction P/Q."""
-    memo = {} if memo is None else memo
+def _postorder(expr, memo: dict, visit) -> None:
+    """memo[node] = visit(node, memo) for every node of expr's DAG, children first (no recursion)."""
     stack = [(expr, False)]
     while stack:
         node, ready = stack.pop()
@@ -34,7 +31,13 @@ def degree(expr, memo: dict | None = None) -> tuple[int, int]:
             stack.append((node, True))
             stack.extend((a, False) for a in node.args if a not in memo)
             continue
-        memo[node] = _degree(node, memo)
+        memo[node] = visit(node, memo)
+
+
+def degree(expr, memo: dict | None = None) -> tuple[int, int]:
+    """(numerator, denominator) degree bounds of expr written as one fraction P/Q."""
+    memo = {} if memo is None else memo
+    _postorder(expr, memo, _degree)
     return memo[expr]
 
 
@@ -61,29 +64,23 @@ def _degree(node, memo) -> tuple[int, int]:
 def evaluate(expr, point: dict) -> Fraction:
     """expr at an exact point (raises ZeroDivisionError at a pole)."""
     memo: dict = {}
-    stack = [(expr, False)]
-    while stack:
-        node, ready = stack.pop()
-        if node in memo:
-            continue
-        if not ready and node.args and not node.is_Number:
-            stack.append((node, True))
-            stack.extend((a, False) for a in node.args if a not in memo)
-            continue
-        if node.is_Symbol:
-            memo[node] = point[node]
-        elif node.is_Rational:
-            memo[node] = Fraction(int(node.p), int(node.q))
-        elif node.is_Add:
-            memo[node] = sum((memo[a] for a in node.args), Fraction(0))
-        elif node.is_Mul:
-            out = Fraction(1)
-            for a in node.args:
-                out *= memo[a]
-            memo[node] = out
-        else:
-            memo[node] = memo[node.base] ** int(node.exp)
+    _postorder(expr, memo, lambda node, done: _value(node, done, point))
     return memo[expr]
+
+
+def _value(node, memo: dict, point: dict) -> Fraction:
+    if node.is_Symbol:
+        return point[node]
+    if node.is_Rational:
+        return Fraction(int(node.p), int(node.q))
+    if node.is_Add:
+        return sum((memo[a] for a in node.args), Fraction(0))
+    if node.is_Mul:
+        out = Fraction(1)
+        for a in node.args:
+            out *= memo[a]
+        return out
+    return memo[node.base] ** int(node.exp)
 
 
 def identity_test(differences: list, seed: int):
