@@ -130,3 +130,34 @@ def test_samples_below_eight_is_a_located_error():
     with pytest.raises(LocatedError) as info:
         load_model("few.yaml", "inputs: [x]\nnodes: {f: x**2}\ncheck: {samples: 1}\nclaims: [{wrt: x, is: 2*x}]\n")
     assert info.value.line == 3 and "at least 8" in info.value.message
+
+
+def test_the_identity_test_proves_an_identity_and_finds_a_nonzero_difference():
+    from derivcheck.identity import degree, identity_test
+
+    a, b = sp.symbols("a b", real=True)
+    zero = (a + b) ** 3 - (a**3 + 3 * a**2 * b + 3 * a * b**2 + b**3) + 1 / (a - b) - 1 / (a - b)
+    outcome, text = identity_test([zero], seed=1)
+    assert outcome == "proved" and "error probability" in text
+    assert identity_test([(a + b) ** 2 - a**2 - b**2], seed=1) == ("nonzero", None)
+    assert identity_test([sp.exp(a) - 1], seed=1) is None  # not rational: the test does not apply
+    assert degree(a**2 / (b + 1)) == (2, 1)
+
+
+def test_float64_beyond_its_resolution_is_re_run_in_high_precision_not_inconsistent():
+    text = ("inputs: [x]\nnodes: {f: sin(exp(x**2))}\npoints: [{x: 6.25}]\n"
+            "claims: [{wrt: x, is: cos(exp(x**2))*exp(x**2)*2*x}]\n")
+    model = load_model("ill.yaml", text)
+    (result,) = (Checker(model).check(c) for c in model.claims)
+    assert result.verdict == "proved"
+    assert any("float64" in d for d in result.details)
+
+
+def test_a_point_outside_the_domain_or_on_a_fixed_input_is_a_located_error():
+    from derivcheck.errors import LocatedError
+
+    for head, point in (("x: {domain: positive}", "{x: -1.5}"), ("x: {value: 2}\n  y: {}", "{x: 3, y: 1.5}")):
+        text = f"inputs:\n  {head}\nnodes: {{f: x**2}}\npoints: [{point}]\nclaims: [{{wrt: x, is: 2*x}}]\n"
+        with pytest.raises(LocatedError) as info:
+            load_model("p.yaml", text)
+        assert info.value.line > 1 and ("domain" in info.value.message or "fixed" in info.value.message)
