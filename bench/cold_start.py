@@ -150,7 +150,7 @@ def profile_solve() -> None:
             "pstats.Stats(p, stream=s).sort_stats('cumulative').print_stats(r'derivcheck/', 18)\n"
             "print('checking and printing, after imports: %.3f s' % (time.perf_counter() - t)); print(s.getvalue())\n")
     # imports first, so the profile shows the checking itself
-    done = subprocess.run([PY, "-c", "import sympy, numpy, mpmath, rich; import derivcheck.verify\n" + code],
+    done = subprocess.run([PY, "-c", "import sympy, numpy, mpmath, rich; import derivcheck.verdict.verify\n" + code],
                           env=ENV, capture_output=True, text=True)
     lines = [l for l in done.stdout.splitlines() if l.strip()]
     print("\ncProfile of the checking itself (imports done beforehand):\n")
@@ -246,7 +246,7 @@ def part2(runs: int) -> None:
 
 def per_file(paths: list) -> None:
     """The work per file in one warm process: what the workers cannot avoid."""
-    code = ("import sys, time, json\nimport derivcheck.verify, derivcheck.runner\n"
+    code = ("import sys, time, json\nimport derivcheck.verdict.verify, derivcheck.runner\n"
             "from derivcheck.runner import run_file\n"
             "paths = json.loads(sys.argv[1]); times = []\n"
             "for p in paths:\n    t = time.perf_counter(); run_file(p); times.append(time.perf_counter() - t)\n"
@@ -262,7 +262,7 @@ def per_file(paths: list) -> None:
           f"so at most {1 / mean:.1f} files/s per core, {2 / mean:.1f} on two")
     for kind, ts in sorted(by_kind.items()):
         print(f"  template {kind}: mean {statistics.fmean(ts) * 1e3:.0f} ms")
-    code = ("import cProfile, pstats, io, sys, json\nimport derivcheck.verify\nfrom derivcheck.runner import run_file\n"
+    code = ("import cProfile, pstats, io, sys, json\nimport derivcheck.verdict.verify\nfrom derivcheck.runner import run_file\n"
             "paths = json.loads(sys.argv[1]); p = cProfile.Profile(); p.enable()\n"
             "for path in paths: run_file(path)\n"
             "p.disable(); s = io.StringIO(); pstats.Stats(p, stream=s).sort_stats('cumulative')"

@@ -56,7 +56,7 @@ def problem(kind: str, n: int) -> str:
 
 # --- the tools, each deciding the right and the wrong claim -------------------------------
 def run_derivcheck(kind: str, n: int) -> dict:
-    import derivcheck.verify  # noqa: F401  (imports outside the timing, as for the peers)
+    import derivcheck.verdict.verify  # noqa: F401  (imports outside the timing, as for the peers)
     from derivcheck.runner import run_file
 
     with tempfile.TemporaryDirectory() as folder:

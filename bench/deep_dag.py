@@ -13,11 +13,11 @@ and a wrong twin of each:
 Part 1, the target: `derivcheck check` on the k = 60 file, as a user runs it (a fresh
 process, the default --jobs): exit status and wall time against the target (exit 0
 in under 2 s). When it misses, the same check runs in a child process under cProfile
-(capped), with graph.py's static size gates relaxed if they are what stopped it, and
+(capped), with the IR's static size gates relaxed if they are what stopped it, and
 the functions that take the time are printed.
 
 Part 2, the fast and the slow symbolic path, per k: the node-level derivation
-(derivcheck.symbolic: local partials combined in reverse order, node names kept)
+(derivcheck.witness.symbolic: local partials combined in reverse order, node names kept)
 against the fully substituted one (every node below the output replaced by its
 expression in x, then sympy.diff), for each claim's derivative and for the total
 ∂h_k/∂x. Each path's verdict on the four claims comes from its own truth, evaluated
@@ -95,12 +95,12 @@ def run_cli(path: str) -> tuple:
 
 
 def relax_gates() -> None:
-    """Lift graph.py's static size estimates (they read this family as a number bomb)."""
-    from derivcheck import graph
+    """Lift the IR's static size estimates (they read this family as a number bomb)."""
+    from derivcheck.lang import ir
 
     for name in ("MAX_COEFF_LOG10", "MAX_DEGREE"):
-        if hasattr(graph, name):
-            setattr(graph, name, float("inf"))
+        if hasattr(ir, name):
+            setattr(ir, name, float("inf"))
 
 
 def child_profile(path: str, relax: bool, deadline: float) -> None:
@@ -144,7 +144,7 @@ def child_check(path: str, node_level: bool = False) -> None:
     from derivcheck.runner import run_file
 
     if node_level:
-        from derivcheck import symbolic
+        from derivcheck.witness import symbolic
 
         symbolic.Symbolic.substitute = lambda self, expr: expr
 
@@ -165,7 +165,7 @@ def part1(folder: str, cap: float) -> dict:
     report = {"exit": code, "seconds": seconds, "met": met}
     if not met:
         relax = "this gate stops" in output
-        why = " with graph.py's size gates relaxed (they stopped the file)" if relax else ""
+        why = " with the IR's size gates relaxed (they stopped the file)" if relax else ""
         print(f"\nprofile of the same check in a child process{why}, stopped after {cap:g} s:")
         got = child(["--profile-child", path, "--deadline", str(cap)] + (["--relax"] if relax else []), cap + 30)
         if got is None or "failed" in got:
@@ -179,7 +179,7 @@ def part1(folder: str, cap: float) -> dict:
         print(f"\nthe same check with the gates relaxed and no substitution down to the inputs (the fix asked of "
               f"verify.py, simulated in a child process): {got}")
     print(f"\nseconds in `run_file` per k with the four claims (the two above and their wrong twins), in a child "
-          f"process (graph.py's size gates relaxed), killed after {cap:g} s:\n")
+          f"process (the IR's size gates relaxed), killed after {cap:g} s:\n")
     print("| k | seconds | verdicts |\n|---:|---:|---|")
     for k in (4, 6, 8, 10, 12, 14, 16, 20, 30, 40, 60):
         got = child(["--check-child", write_problem(k, folder)], cap)
@@ -217,11 +217,11 @@ def child_paths(k: int, mode: str) -> None:
     import sympy as sp
 
     relax_gates()
-    from derivcheck import fastdiff
-    from derivcheck.build import build
-    from derivcheck.numeval import Compiled
-    from derivcheck.problem import load_text
-    from derivcheck.symbolic import Symbolic
+    from derivcheck.witness import fastdiff
+    from derivcheck.lang.build import build
+    from derivcheck.verdict.numeval import Compiled
+    from derivcheck.lang.problem import load_text
+    from derivcheck.witness.symbolic import Symbolic
 
     model = build(load_text(problem_text(k).encode(), "deep.yaml"))
     start = time.perf_counter()
@@ -269,7 +269,7 @@ def child_paths(k: int, mode: str) -> None:
 
 
 def part2(ks: list, cap: float) -> list:
-    from derivcheck import fastdiff
+    from derivcheck.witness import fastdiff
 
     backends = ["sympy"] + (["symengine"] if fastdiff.symengine() is not None else [])
     if len(backends) == 1:

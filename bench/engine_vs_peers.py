@@ -43,10 +43,10 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from derivcheck.build import build  # noqa: E402
-from derivcheck.engine import Engine  # noqa: E402
-from derivcheck.graph import Eqn  # noqa: E402
-from derivcheck.problem import load_text  # noqa: E402
+from derivcheck.lang.build import build  # noqa: E402
+from derivcheck.witness.engine import Engine  # noqa: E402
+from derivcheck.lang.ir import Eqn  # noqa: E402
+from derivcheck.lang.problem import load_text  # noqa: E402
 
 NODES = 200  # 5 ops each: 1000 ops
 X0, Y0 = 0.3, 0.7
@@ -126,7 +126,7 @@ def scalar_dag_text(nodes: int = NODES) -> str:
 
 
 def scalar_dag_eqns(nodes: int = NODES) -> list:
-    """The equations derivcheck's parser makes of scalar_dag_text, written out (graph.py's
+    """The equations derivcheck's parser makes of scalar_dag_text, written out (the IR's
     static size gate rejects the text today; see bench/README.md)."""
     eqns = [Eqn("h0", "copy", ("x",), {}, ()), Eqn("h1", "copy", ("y",), {}, ())]
     for k in range(1, nodes + 1):

@@ -4,14 +4,14 @@
     python bench/hessian_scaling.py --quick   # ~20 s, fewer sizes and repeats
 
 Networks: square 3-layer tanh MLPs, sizes [n, n, n, n] (W = 3 n^2), identity output,
-sse loss, no bias, batch 1 (derivcheck.mlp.random_network).  Each method is timed as the
+sse loss, no bias, batch 1 (derivcheck.witness.mlp.random_network).  Each method is timed as the
 best of several repeats (time.perf_counter), each repeat long enough to be measurable:
 
-  gradient      derivcheck.mlp.gradient                     O(W)
-  becker-lecun  derivcheck.mlp.diag_becker_lecun (eq 10)    O(W)
-  recursion     derivcheck.mlp.diag_exact_recursion (8-9)   O(W n) = O(W^1.5) here
-  gauss-newton  derivcheck.mlp.diag_gauss_newton            O(W d_L) = O(W^1.5) here
-  bruteforce    derivcheck.mlp.diag_bruteforce              O(W^2), only while W <= 1.1e4
+  gradient      derivcheck.witness.mlp.gradient                     O(W)
+  becker-lecun  derivcheck.witness.mlp.diag_becker_lecun (eq 10)    O(W)
+  recursion     derivcheck.witness.mlp.diag_exact_recursion (8-9)   O(W n) = O(W^1.5) here
+  gauss-newton  derivcheck.witness.mlp.diag_gauss_newton            O(W d_L) = O(W^1.5) here
+  bruteforce    derivcheck.witness.mlp.diag_bruteforce              O(W^2), only while W <= 1.1e4
                 (3.2e3 with --quick)
   backpack      BackPACK's DiagHessian extension (exact), float64, when torch and
                 backpack-for-pytorch import; forward + backward with the extension
@@ -55,7 +55,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from derivcheck import mlp  # noqa: E402
+from derivcheck.witness import mlp  # noqa: E402
 
 FULL_N = [6, 10, 18, 32, 58, 100, 183, 320, 577]
 QUICK_N = [6, 18, 58, 183, 577]

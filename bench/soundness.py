@@ -9,7 +9,7 @@ For every problem file and every seed (0, 1, …, N-1, overriding the file's own
   * every original claim must pass (`proved`/`verified`, `expected-fail` for `expect: fails`):
     a failing one is a *correct claim rejected*; an `approx: true` claim whose error exceeds its
     `max_rel_error` at some seed is counted apart (the bound, not a derivative, is at fault);
-  * for every claim that passes as `proved` or `verified`, every mutant of derivcheck.mutate
+  * for every claim that passes as `proved` or `verified`, every mutant of derivcheck.verdict.mutate
     (factor 2, sign, transposes, swapped products, X⁻¹ for X⁻ᵀ, 2A/A for A + Aᵀ, a dropped path
     term) is checked as the file is written: a mutant found `proved` or `verified` is *accepted*
     — a wrong answer that passed. Mutants that do not compile (shape mismatch), that equal the

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import os
 
-from derivcheck.errors import LocatedError
-from derivcheck.problem import Problem
+from derivcheck.lang.errors import LocatedError
+from derivcheck.lang.problem import Problem
 from derivcheck.results import ClaimResult, ProblemResult
 
 ProblemError = LocatedError
@@ -45,7 +45,7 @@ def load(path_or_text) -> Problem:
     .yaml/.yml; otherwise it is YAML text. Raises ProblemError (with .line/.col) on bad input,
     OSError when the file cannot be read.
     """
-    from derivcheck.problem import load_text
+    from derivcheck.lang.problem import load_text
     from derivcheck.runner import read_source
 
     if _is_path(path_or_text):

@@ -87,8 +87,8 @@ def warm() -> None:
     """Import the checking code (sympy, numpy, mpmath) once, before a worker's first job's clock starts.
 
     run_all calls it in the parent before forking several workers, so they share one import."""
-    import derivcheck.build  # noqa: F401
-    import derivcheck.verify  # noqa: F401
+    import derivcheck.lang.build  # noqa: F401
+    import derivcheck.verdict.verify  # noqa: F401
 
 
 def _worker(conn, options: dict, parent: int, memory: int) -> None:

@@ -70,8 +70,9 @@ class ProblemResult:
     first_wrong: dict | None = None  # firstwrong.first_wrong_step
     entry_indices: dict = field(default_factory=dict)  # claim index → index names of an `entries` claim
     audits: tuple = ()  # ClaimAudit per claim (derivcheck audit)
-    hessian: dict | None = None  # hessian_report's comparison (derivcheck hessian)
-    graph: object = None  # dag.GraphData (derivcheck graph)
+    hessian: dict | None = None  # verdict.hessian's comparison (derivcheck hessian)
+    graph: object = None  # flow.GraphData (derivcheck graph)
+    ir: str = ""  # the IR as text, one equation per line (solve --verbose)
 
     @property
     def exit_code(self) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import traceback
 from dataclasses import dataclass
 
-from derivcheck.errors import LocatedError
+from derivcheck.lang.errors import LocatedError
 from derivcheck.results import ProblemResult
 
 MAX_BYTES = 1 << 20
@@ -39,6 +39,7 @@ class Request:
     hessian: tuple | None = None  # (of or None, wrt or None): the Hessian diagonal comparison
     graph: tuple | None = None  # (of or None,): the DAG with values and adjoints
     derive: tuple | None = None  # (of, (wrt,) or (u, v)): one true derivative (grad without a claim)
+    ir: bool = False  # the IR, one equation per line (solve --verbose)
 
 
 def step_limit(timeout: float) -> float:
@@ -102,8 +103,8 @@ def load_model(path: str, data=None):
     """A source → its built Model (raises LocatedError on bad input, OSError when unreadable).
 
     `data` is the file's bytes or text, or an already loaded Problem; None reads `path`."""
-    from derivcheck.build import build
-    from derivcheck.problem import Problem, load_text
+    from derivcheck.lang.build import build
+    from derivcheck.lang.problem import Problem, load_text
 
     if isinstance(data, Problem):
         return build(data)
@@ -137,13 +138,13 @@ def run_file(path: str, *, data=None, progress: Progress | None = None, done: di
 
 def run_model(model, request: Request, *, progress: Progress | None = None, done: dict | None = None) -> ProblemResult:
     """A built Model → its ProblemResult (raises LocatedError for a bad request, such as an unknown --of)."""
-    from derivcheck.verify import Checker
+    from derivcheck.verdict.verify import Checker
 
     progress = progress or Progress()
     problem = model.problem
     _fixed_matrices_invertible(model)
     if request.audit:
-        from derivcheck.audit import checker_class
+        from derivcheck.verdict.audit import checker_class
 
         Checker = checker_class(Checker)  # noqa: N806 - the audit's Checker remembers each truth
     checker = Checker(model, seed=request.seed, samples=request.samples, timeout=request.timeout)
@@ -157,6 +158,8 @@ def run_model(model, request: Request, *, progress: Progress | None = None, done
 
     out: dict = {"entry_indices": {c.spec.index: [t.text for t in c.spec.entry_index]
                                    for c in model.claims if c.spec.kind == "entries"}}
+    if request.ir:
+        out["ir"] = str(model.graph)
     if request.require_claims and not model.claims:
         raise LocatedError("nothing claimed: the problem has no claims (--require-claims)", 1, 1)
     if request.claims:
@@ -166,26 +169,26 @@ def run_model(model, request: Request, *, progress: Progress | None = None, done
     if request.first_wrong and len(out.get("claims", ())) >= 2:
         out["first_wrong"] = _first_wrong(model, out["claims"])
     if request.audit:
-        from derivcheck.audit import audit_claims
+        from derivcheck.verdict.audit import audit_claims
 
         out["audits"] = audit_claims(checker, lambda: phase("audit"))
     if request.derive:
         phase("derive")
         out["derived"] = (derivative(checker, *request.derive),)
     if request.steps or request.steps_of:
-        from derivcheck.steps import derivations_for, derive
+        from derivcheck.verdict.steps import derivations_for, derive
 
         # solve's derivation spans the claims: a claim's worth of time for each
         phase("steps", steps=1 if request.steps_of else max(1, len(model.claims)))
         out["steps"] = ([derive(checker, *_names(checker, request.steps_of), expand=request.expand)] if request.steps_of
                         else derivations_for(checker, expand=request.expand))
     if request.hessian:
-        from derivcheck import hessian_report
+        from derivcheck.verdict import hessian
 
         phase("hessian")
-        out["hessian"] = hessian_report.report(checker, *request.hessian)
+        out["hessian"] = hessian.report(checker, *request.hessian)
     if request.graph:
-        from derivcheck.dag import build_graph
+        from derivcheck.verdict.flow import build_graph
 
         phase("graph")
         out["graph"] = build_graph(checker, _graph_output(checker, request.graph[0]))
@@ -232,7 +235,7 @@ def _check_claim(checker, claim):
 
 def _first_wrong(model, claims) -> dict | None:
     """The first wrong step, or None; an optional report, so it never costs the verdicts."""
-    from derivcheck.firstwrong import first_wrong_step
+    from derivcheck.verdict.firstwrong import first_wrong_step
 
     try:
         return first_wrong_step(model, claims)
@@ -261,7 +264,7 @@ def _graph_output(checker, of: str | None) -> str | None:
 
 def derivative(checker, of: str, wrt: tuple) -> tuple:
     """(of, wrt, text) of the true ∂of/∂wrt, or ∂²of/∂u∂v for two names (sympy, through the DAG)."""
-    from derivcheck.printing import show
+    from derivcheck.verdict.printing import show
 
     sym = checker.sym
     value = sym.derivative(of, wrt[0])

@@ -1,4 +1,4 @@
-"""atheris harness: derivcheck.exprs.parse, and the lowering of what it accepts (by hand, not in CI).
+"""atheris harness: derivcheck.lang.exprs.parse, and the lowering of what it accepts (by hand, not in CI).
 
     pip install atheris
     python fuzz/fuzz_exprs.py -max_total_time=60
@@ -6,7 +6,7 @@
 
 The text is tried as a node, a claim and an entries formula. Refusals must be ExprError with an
 offset inside the text; an accepted expression must print back to text that parses to the same
-tree (derivcheck.mutate.unparse) and lower over a few scalar/vector/matrix names, or be refused
+tree (derivcheck.verdict.mutate.unparse) and lower over a few scalar/vector/matrix names, or be refused
 there with an ExprError. Anything else is a finding.
 """
 
@@ -15,10 +15,10 @@ import sys
 import atheris
 
 with atheris.instrument_imports(include=["derivcheck"]):
-    from derivcheck import exprs
-    from derivcheck.errors import ExprError
-    from derivcheck.graph import Graph, lower_into
-    from derivcheck.mutate import structure, unparse
+    from derivcheck.lang import exprs
+    from derivcheck.lang.errors import ExprError
+    from derivcheck.lang.ir import Graph, lower_into
+    from derivcheck.verdict.mutate import structure, unparse
 
 SHAPES = {"x": (), "y": (), "v": (3,), "A": (3, 3), "W": (2, 3)}
 

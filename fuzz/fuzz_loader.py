@@ -1,4 +1,4 @@
-"""atheris harness: derivcheck.problem.load_text, then derivcheck.build.build, on arbitrary bytes (by hand, not in CI).
+"""atheris harness: derivcheck.lang.problem.load_text, then derivcheck.lang.build.build, on arbitrary bytes (by hand, not in CI).
 
     pip install atheris
     python fuzz/fuzz_loader.py -max_total_time=60                # 60 s from an empty corpus
@@ -15,9 +15,9 @@ import sys
 import atheris
 
 with atheris.instrument_imports(include=["derivcheck"]):
-    from derivcheck.build import build
-    from derivcheck.errors import LocatedError
-    from derivcheck.problem import load_text
+    from derivcheck.lang.build import build
+    from derivcheck.lang.errors import LocatedError
+    from derivcheck.lang.problem import load_text
 
 
 def TestOneInput(data: bytes) -> None:

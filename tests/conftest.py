@@ -89,7 +89,7 @@ def invoke():
     """
     from click.testing import CliRunner
 
-    import derivcheck.verify  # noqa: F401  (loads sympy once: the forked workers start warm)
+    import derivcheck.verdict.verify  # noqa: F401  (loads sympy once: the forked workers start warm)
     from derivcheck.cli import main_group
 
     def run(*args, input=None):

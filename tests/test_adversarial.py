@@ -984,7 +984,7 @@ def test_resources_large_square_matrix_can_be_sampled():
     number far above 50), minutes of draws then an internal error (fixed in 962be53)."""
     import random
 
-    from derivcheck import sampling
+    from derivcheck.verdict import sampling
 
     start = time.monotonic()
     value = sampling.matrix(random.Random(1), (100, 100), "real")
@@ -994,7 +994,8 @@ def test_resources_large_square_matrix_can_be_sampled():
 
 # --- properties (hypothesis, in-process for speed) ----------------------------------------------------
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+import sympy as sp  # noqa: E402
+from hypothesis import HealthCheck, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 
@@ -1069,14 +1070,15 @@ def test_numeric_property_true_derivative_passes_and_a_perturbed_one_never(tree,
 
 @settings(max_examples=15, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(_scalar_trees())
+@example(tree=("exp(sin((x) * (x)))", sp.exp(sp.sin(sp.Symbol("x", real=True) ** 2))))
 def test_numeric_property_engine_equals_sympy_at_valid_points(tree):
     import mpmath
     import numpy as np
     import sympy as sp
 
-    from derivcheck.build import build
-    from derivcheck.problem import load_text
-    from derivcheck.verify import Checker
+    from derivcheck.lang.build import build
+    from derivcheck.lang.problem import load_text
+    from derivcheck.verdict.verify import Checker
 
     text, expr = tree
     x, y = sp.Symbol("x", real=True), sp.Symbol("y", real=True)
@@ -1089,6 +1091,8 @@ def test_numeric_property_engine_equals_sympy_at_valid_points(tree):
         if env is None:
             continue
         values = {x: point["x"][()], y: point["y"][()]}
+        if any(abs(v) > 1e3 for v in values.values()):
+            continue  # far points: float64 cannot carry sin(x**2) there, which is what certify is for
         for name, g in zip("xy", grads):
             engine = float(np.asarray(checker.engines[0].jacobian(env, "f", name)).reshape(()))
             exact = sp.N(g.xreplace({k: sp.Rational(v.numerator, v.denominator) for k, v in values.items()}), 30)

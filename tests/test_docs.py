@@ -19,7 +19,7 @@ def _op_names() -> list:
 
 
 def _schema_keys() -> list:
-    from derivcheck.schema import problem_schema as schema
+    from derivcheck.lang.schema import problem_schema as schema
 
     keys: set = set()
 
@@ -55,8 +55,8 @@ def test_every_schema_key_is_documented(name):
 
 
 def test_every_expression_function_and_domain_is_documented():
-    from derivcheck.exprs import FUNCTIONS
-    from derivcheck.schema import DOMAINS
+    from derivcheck.lang.exprs import FUNCTIONS
+    from derivcheck.lang.schema import DOMAINS
 
     missing = [n for n in sorted(FUNCTIONS) if not _documented(n)] + [d for d in DOMAINS if f"`{d}`" not in FORMAT]
     assert missing == []

@@ -112,11 +112,52 @@ def test_the_core_never_imports_the_edges():
     assert upward == []
 
 
+STAGES = ("derivcheck.ops", "derivcheck.lang", "derivcheck.witness", "derivcheck.verdict")
+SHARED = ("derivcheck.results", "derivcheck.safetext")  # plain data and text, used by every stage
+
+
+def _stage(name: str) -> int | None:
+    return next((i for i, stage in enumerate(STAGES) if name == stage or name.startswith(stage + ".")), None)
+
+
+def _downward_violations(graph: dict) -> list:
+    """Imports from a stage into a later stage, or into the doors above the stages (pool, runner, ...)."""
+    out = []
+    for name, targets in graph.items():
+        level = _stage(name)
+        if level is None:
+            continue
+        for target in sorted(targets):
+            there = _stage(target)
+            if (there is None and target not in SHARED) or (there is not None and there > level):
+                out.append((name, target))
+    return out
+
+
+def test_the_stages_import_only_downward():
+    """ops → lang → witness → verdict: each folder uses the ones before it, never the ones after."""
+    assert _downward_violations(_graph()) == []
+
+
+def test_the_language_never_imports_sympy():
+    """Reading a file into a Model needs no computer algebra: lang/ and ops/ leave sympy to the witnesses."""
+    offenders = []
+    for name, path in _modules().items():
+        if _stage(name) in (0, 1):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                    [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                offenders += [f"{name}: {n}" for n in names if n.split(".")[0] in ("sympy", "mpmath")]
+    assert offenders == []
+
+
 def test_the_walker_sees_a_circle_and_an_upward_import():
     """The two checks above can fail: a made-up graph with both defects is caught."""
     graph = {"derivcheck.a": {"derivcheck.b"}, "derivcheck.b": {"derivcheck.a", "derivcheck.report.text"},
              "derivcheck.report.text": set()}
     assert _circles(graph) == [frozenset({"derivcheck.a", "derivcheck.b"})]
+    assert _downward_violations({"derivcheck.lang.build": {"derivcheck.verdict.verify", "derivcheck.pool"}}) == [
+        ("derivcheck.lang.build", "derivcheck.pool"), ("derivcheck.lang.build", "derivcheck.verdict.verify")]
     assert PRINTING.search("    print(x)") and PRINTING.search("sys.stdout.write(x)")
     assert not PRINTING.search("self._print(arg)")
 

@@ -59,7 +59,7 @@ def test_the_plugin_is_registered_through_the_pytest11_entry_point():
 
 def test_importing_the_plugin_imports_nothing_heavy():
     code = ("import sys, derivcheck.pytest_plugin\n"
-            "print(sorted(m for m in ('numpy', 'sympy', 'mpmath', 'derivcheck.verify', 'derivcheck.build', 'rich')"
+            "print(sorted(m for m in ('numpy', 'sympy', 'mpmath', 'derivcheck.verdict.verify', 'derivcheck.lang.build', 'rich')"
             " if m in sys.modules))\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip() == "[]", proc.stderr

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import REPO, plain_env
+from tests.conftest import REPO, plain_env
 from derivcheck.runner import run_file
 
 GOOD = b"inputs: [x, y]\nnodes: {f: x**2*y}\nclaims:\n  - {wrt: x, is: 2*x*y}\n"

@@ -1,7 +1,7 @@
 """`derivcheck audit PATH...`: would this problem catch the usual mistakes?
 
 For every claim that passes (`proved` or `verified`), plausible wrong answers are made
-from it (derivcheck.mutate: factor 2, sign, transposes, swapped products, X⁻¹ for X⁻ᵀ,
+from it (derivcheck.verdict.mutate: factor 2, sign, transposes, swapped products, X⁻¹ for X⁻ᵀ,
 2A for A + Aᵀ, a dropped path term) and each is checked exactly as the problem is
 written: same inputs, domains, points, seed and settings. A mutant that is not found
 `wrong` *slips through*: the problem cannot tell that mistake from the right answer,

@@ -66,7 +66,7 @@ def build_yaml(expr: str, wrt: tuple, *, claim: str | None = None, latex: str | 
     """(YAML text of the problem, output node name). Raises ExprError for an unreadable EXPR."""
     import yaml
 
-    from derivcheck import exprs
+    from derivcheck.lang import exprs
 
     declared = dict(inputs or {})
     parsed = exprs.parse(expr)
@@ -147,7 +147,7 @@ def grad(ctx, expr, wrt, claim, latex, input_specs, functions, fmt, show_yaml, s
     """
     import json
 
-    from derivcheck.errors import ExprError
+    from derivcheck.lang.errors import ExprError
 
     if claim is not None and latex is not None:
         raise click.UsageError("give --claim or --latex, not both")

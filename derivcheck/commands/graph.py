@@ -67,7 +67,7 @@ def graph(ctx, file, out, of, fmt, seed, samples, timeout):
                    f".dot, .gv, .svg, .png or .pdf (or - for DOT on stdout)", err=True)
         ctx.exit(2)
     result = run_one(ctx, file, seed=seed, samples=samples, timeout=timeout, claims=False, graph=(of,))
-    from derivcheck.dag import to_dot
+    from derivcheck.verdict.flow import to_dot
 
     data = result.graph
     if out is None:

@@ -11,9 +11,9 @@ STARTER = """\
 # Check it with:   derivcheck solve {file}      (steps and verdicts)
 #              or: derivcheck check {folder}    (CI mode, every problem under the folder)
 # For completion and validation in an editor (VS Code YAML, …), save the schema once with
-#   derivcheck schema > derivcheck.schema.json
+#   derivcheck schema > derivcheck.lang.schema.json
 # and put this line at the top of the file, with the path to that file:
-#   # yaml-language-server: $schema=derivcheck.schema.json
+#   # yaml-language-server: $schema=derivcheck.lang.schema.json
 derivcheck: 1
 id: {id}
 title: Backprop on a small DAG

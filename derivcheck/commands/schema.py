@@ -10,6 +10,6 @@ def schema():
     """Print the JSON Schema of the problem format (for editors)."""
     import json
 
-    from derivcheck.schema import problem_schema
+    from derivcheck.lang.schema import problem_schema
 
     click.echo(json.dumps(problem_schema(), indent=2))

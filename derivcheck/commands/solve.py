@@ -14,9 +14,10 @@ from derivcheck.runner import deadline
               help="latex: an align* fragment to paste into a sheet; markdown: the same with $$ blocks.")
 @click.option("--require-claims", is_flag=True, help="A file without claims is an error (exit 2), not a derivation.")
 @click.option("--expand", is_flag=True, help="Write tensor steps entry by entry as well, and never shorten them.")
+@click.option("--verbose", "-v", is_flag=True, help="Show the IR first: the file's equations, one per line.")
 @common
 @click.pass_context
-def solve(ctx, files, fmt, require_claims, expand, seed, samples, timeout):
+def solve(ctx, files, fmt, require_claims, expand, verbose, seed, samples, timeout):
     """Check every claim of each FILE (- reads stdin), with the chain-rule steps."""
     from derivcheck.pool import run_all
     from derivcheck.report import emit, summary
@@ -24,7 +25,7 @@ def solve(ctx, files, fmt, require_claims, expand, seed, samples, timeout):
     shown = fmt in ("text", "latex", "markdown")  # JSON shows no steps or closed forms: not computed
     options = dict(seed=seed, samples=samples, timeout=timeout, closed_forms=shown, steps=shown, first_wrong=True,
                    expand=expand or fmt in ("latex", "markdown"),
-                   require_claims=require_claims)
+                   require_claims=require_claims, ir=verbose and fmt == "text")
     results = run_all(list(files), jobs=1, deadline=deadline(timeout), options=options, inputs=stdin_inputs(files))
     emit.results(results, fmt)
     ctx.exit(summary(results)["exit"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def write_graph(data, fmt: str) -> None:
-    from derivcheck.dag import text_lines, to_json
+    from derivcheck.verdict.flow import text_lines, to_json
 
     if fmt == "json":
         import json

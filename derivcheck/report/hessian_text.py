@@ -1,4 +1,4 @@
-"""`derivcheck hessian`'s text report, from hessian_report's plain dict (no numpy here)."""
+"""`derivcheck hessian`'s text report, from verdict/hessian.py's plain dict (no numpy here)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Worked solutions as LaTeX: an `align*` fragment ready to paste into a sheet.
 
 Nothing here imports sympy, numpy or rich. The derivation's expressions arrive as
-LaTeX strings computed where the Derivation is built (derivcheck.steps, with sympy's
+LaTeX strings computed where the Derivation is built (derivcheck.verdict.steps, with sympy's
 `latex()`); claims are rendered from derivcheck's own expression tree (`exprs.parse`,
 no eval), so a claim reads as it was written, not as sympy would simplify it.
 
@@ -15,7 +15,7 @@ import re
 from fractions import Fraction
 
 from derivcheck.ops import AXIS_FUNCTIONS, LATEX
-from derivcheck.texnames import escape_text, name_latex
+from derivcheck.lang.texnames import escape_text, name_latex
 
 VERDICT_WORDS = {"proved": "proved", "verified": "verified numerically", "expected-fail": "wrong, as expected",
                  "approximate": "approximation", "wrong": "wrong", "error": "error",
@@ -230,7 +230,7 @@ def expr_latex(text: str, tensors=frozenset()) -> str:
 
 
 def _expr(text: str, tensors=frozenset()) -> str:
-    from derivcheck import exprs
+    from derivcheck.lang import exprs
 
     tree = exprs.parse(text, entries=True, claim=True)
     return _ToLatex(exprs, tensors).visit(tree)[0]
@@ -331,7 +331,7 @@ def claim_rhs(c) -> str:
 
 
 def _names(text: str) -> set:
-    from derivcheck import exprs
+    from derivcheck.lang import exprs
 
     try:
         return {n.id for n in exprs.names_in(exprs.parse(text, entries=True, claim=True))}

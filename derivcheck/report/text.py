@@ -79,6 +79,8 @@ def write_problem(out: Console, r, verbose: bool = True) -> None:
     if r.error is not None:
         write_error(out, r)
         return
+    for line in r.ir.splitlines():
+        out.print(Text("  " + line, style="dim"))
     for of, wrt, text in r.derived:
         out.print(Text(f"  ∂{of}/∂{wrt} = {text}"))
     if r.steps:

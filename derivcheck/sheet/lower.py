@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from derivcheck.latex import LatexError, to_expression
+from derivcheck.lang.latex import LatexError, to_expression
 from derivcheck.sheet import recognise
 from derivcheck.sheet.recognise import Unreadable
 from derivcheck.sheet.resolved import Resolved

@@ -12,7 +12,7 @@ import re
 import traceback
 from dataclasses import replace
 
-from derivcheck.errors import LocatedError
+from derivcheck.lang.errors import LocatedError
 from derivcheck.sheet.result import SheetEntry, SheetResult
 
 MAX_BYTES = 1 << 20

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from derivcheck.errors import ExprError, LocatedError
-from derivcheck.problem import ClaimSpec, Problem, Text
+from derivcheck.lang.errors import ExprError, LocatedError
+from derivcheck.lang.problem import ClaimSpec, Problem, Text
 from derivcheck.sheet import recognise
 from derivcheck.sheet.lower import Member
 from derivcheck.sheet.resolved import Resolved
@@ -65,8 +65,8 @@ class Scope:
         """A node for an expression differentiated by the sheet (`tr(BA)`); its name."""
         if expression in self.helpers:
             return self.helpers[expression]
-        from derivcheck.build import parse_at
-        from derivcheck.graph import lower_into
+        from derivcheck.lang.build import parse_at
+        from derivcheck.lang.ir import lower_into
 
         name = f"sheet_expr{len(self.helpers) + 1}"
         while name in self.shapes:
@@ -104,9 +104,9 @@ class Scope:
 
 def load_block(text: str, path: str, line: int, number: int) -> Scope:
     """A block's YAML → its Scope; a LocatedError (sheet line and column) when it is not a problem."""
-    from derivcheck import yamlsafe
-    from derivcheck.build import build
-    from derivcheck.problem import TOP_KEYS, _Reader, expect_map, keyed
+    from derivcheck.lang import yamlsafe
+    from derivcheck.lang.build import build
+    from derivcheck.lang.problem import TOP_KEYS, _Reader, expect_map, keyed
 
     try:
         root = expect_map(yamlsafe.load(_quote_symbols(text)), "a derivcheck block")
@@ -146,7 +146,7 @@ def _is_alias(key: str, value, known) -> bool:
     """A top-level `L_n: L`: a subscripted symbol (never a misspelt key) naming a problem name."""
     import difflib
 
-    from derivcheck import yamlsafe
+    from derivcheck.lang import yamlsafe
 
     return (key not in known and "_" in key and isinstance(value, yamlsafe.Scalar)
             and re.fullmatch(r"[A-Za-z]+_\{?[A-Za-z0-9]+\}?", key) is not None
@@ -195,7 +195,7 @@ def _quote_symbols(text: str) -> str:
 
 
 def _labels(node, key: str) -> frozenset:
-    from derivcheck import yamlsafe
+    from derivcheck.lang import yamlsafe
 
     items = node.items if isinstance(node, yamlsafe.Seq) else (node,)
     labels = []

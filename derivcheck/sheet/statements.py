@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from derivcheck.latex import OPERATOR_NAMES
+from derivcheck.lang.latex import OPERATOR_NAMES
 
 TEXT_COMMANDS = ("\\text", "\\textrm", "\\textit", "\\textbf", "\\mbox", "\\tag", "\\tag*", "\\label",
                  "\\intertext", "\\hbox")

@@ -1,0 +1,1 @@
+"""The language: a problem file becomes a Model (the IR and the compiled claims), without sympy."""

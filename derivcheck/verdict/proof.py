@@ -1,0 +1,246 @@
+"""The symbolic proof attempt: claim − truth → 0, by a cascade of cheap steps.
+
+structural → kinks as signs → rational: the exact identity test, then cancel →
+expand → simplify. Each step
+runs only below a size gate (expression size, estimated expansion size), so the
+same file reaches the same outcome on a loaded and an idle machine. The
+wall-clock alarm is only a safety net ('timeout'); it raises a BaseException
+so that sympy's broad `except Exception` blocks cannot swallow it.
+
+Every form a step produces equals the difference, so a form that is not 0 is
+handed back: evaluated with certified precision at the sample points, it can
+show the claim wrong where the plain difference cancels to noise.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from math import comb
+
+import sympy as sp
+
+from derivcheck.verdict.identity import identity_test
+
+CANCEL_OPS = 600  # count_ops gates: each step stays far below the time limit on a busy machine
+EXPAND_OPS = 250
+SIMPLIFY_OPS = 150
+SIMPLIFY_SYMBOLS = 8  # simplify's cost grows fast with the variables and with |·| and sign in it
+EXPAND_TERMS = 2_000  # estimated terms after expansion
+
+
+class ProofTimeout(BaseException):
+    """The safety-net time limit of the proof ran out."""
+
+
+@dataclass
+class Proof:
+    outcome: str  # "proved", "disproved" (a rational difference that is not 0), "no", "timeout"
+    forms: list = field(default_factory=list)  # nonzero forms equal to some difference
+    methods: list = field(default_factory=list)  # how entries were proved, where not by simplification
+
+
+def _alarm(signum, frame):
+    raise ProofTimeout()
+
+
+def expanded_terms(d, cap: int = EXPAND_TERMS) -> int:
+    """An upper estimate of the number of terms of expand(d), stopping at cap."""
+    if d.is_Add:
+        return min(cap, sum(expanded_terms(a, cap) for a in d.args))
+    if d.is_Mul:
+        total = 1
+        for a in d.args:
+            total = min(cap, total * expanded_terms(a, cap))
+        return total
+    if d.is_Pow and d.exp.is_Integer and d.exp > 0 and d.base.is_Add:
+        k, n = expanded_terms(d.base, cap), int(d.exp)
+        return cap if n > cap else min(cap, comb(n + k - 1, k - 1))
+    return 1
+
+
+def kinks_as_signs(d):
+    """max, min and the step written with |·| and sign (equal away from the kinks)."""
+    half = sp.Rational(1, 2)
+    return d.replace(sp.Max, lambda *a: _fold(a, lambda x, y: half * (x + y + sp.Abs(x - y)))) \
+            .replace(sp.Min, lambda *a: _fold(a, lambda x, y: half * (x + y - sp.Abs(x - y)))) \
+            .replace(sp.Heaviside, lambda u, *h: half * (1 + sp.sign(u)))
+
+
+def _fold(args, pair):
+    out = args[0]
+    for a in args[1:]:
+        out = pair(out, a)
+    return out
+
+
+def is_rational_function(d) -> bool:
+    """Only +, ·, integer powers, rationals and real symbols (cancel decides these)."""
+    for node in sp.preorder_traversal(d):
+        if node.is_Symbol or node.is_Rational or node.is_Add or node.is_Mul:
+            continue
+        if node.is_Pow and node.exp.is_Integer:
+            continue
+        return False
+    return True
+
+
+def _signs_as_symbols(d):
+    """Abs(u) → u·s and sign(u) → s with s² = 1, when those are d's only functions.
+
+    Exact: |u| = u·sign(u) everywhere, and an identity that holds for s = ±1 holds
+    whatever the signs. Returns (new d, the sign symbols) or None.
+    """
+    functions = d.atoms(sp.Function)
+    if not functions or any(not isinstance(f, (sp.Abs, sp.sign)) for f in functions):
+        return None
+    units, swap = [], {}
+    for f in sorted(functions, key=sp.default_sort_key):
+        u = f.args[0]
+        if u not in swap:
+            swap[u] = sp.Dummy("s")
+            units.append(swap[u])
+    d = d.replace(sp.Abs, lambda u: u * swap[u]).replace(sp.sign, lambda u: swap[u])
+    if not is_rational_function(d.xreplace({s: sp.Symbol("s_") for s in units})):
+        return None
+    return d, units
+
+
+def _zero(d, proof: Proof, cheap: bool, seed: int):
+    """True when d is identically 0; False when a decision procedure shows it is not; else None."""
+    if d == 0:
+        return True
+    d = kinks_as_signs(d)
+    signs = _signs_as_symbols(d)
+    if signs is not None:
+        reduced, units = signs
+        numerator = sp.numer(sp.cancel(reduced))
+        for s in units:
+            numerator = sp.rem(sp.expand(numerator), s**2 - 1, s)
+        if sp.expand(numerator) == 0:
+            return True
+    if is_rational_function(d):
+        tested = identity_test([d], seed)
+        if tested is not None and tested[0] == "proved":
+            proof.methods.append(tested[1])
+            return True
+        if sp.count_ops(d) >= CANCEL_OPS:
+            return False if tested is not None else None
+        canceled = sp.cancel(d)  # a decision procedure for rational functions
+        if canceled == 0:
+            return True
+        proof.forms.append(canceled)
+        return False
+    if _functions_as_symbols(d, proof, seed):
+        return True
+    if cheap:
+        return None
+    ops = sp.count_ops(d)
+    if ops < EXPAND_OPS and expanded_terms(d) < EXPAND_TERMS:
+        expanded = sp.expand(d)
+        if expanded == 0:
+            return True
+        proof.forms.append(expanded)
+    if ops < SIMPLIFY_OPS and len(d.free_symbols) <= SIMPLIFY_SYMBOLS and not d.has(sp.Piecewise, sp.Abs, sp.sign):
+        simplified = sp.simplify(d)
+        if simplified == 0:
+            return True
+        proof.forms.append(simplified)
+    return None
+
+
+def _functions_as_symbols(d, proof: Proof, seed: int) -> bool:
+    """exp(a + b) → exp(a)·exp(b), then every function application and irrational power a fresh symbol:
+    if what is left is a rational function that is identically 0, so is d (whatever values those
+    applications take). Proves shift invariances and the like without simplify."""
+    if not d.atoms(sp.Function) and is_rational_function(d):
+        return False
+    split = d.replace(sp.exp, lambda a: sp.Mul(*[sp.exp(t) for t in sp.Add.make_args(sp.expand(a))]))
+    names: dict = {}
+
+    def symbol(e):
+        if e not in names:
+            names[e] = sp.Dummy("u")
+        return names[e]
+
+    flat = split.replace(lambda e: isinstance(e, (sp.Function, sp.Subs, sp.Derivative))
+                         or (e.is_Pow and not e.exp.is_Integer), symbol)
+    if not is_rational_function(flat):
+        return False
+    tested = identity_test([flat], seed)
+    if tested is None or tested[0] != "proved":
+        return False
+    proof.methods.append(tested[1].replace("claim − truth", "claim − truth, with each function value a "
+                                                            "free variable,"))
+    return True
+
+
+CANONICAL = sp.Symbol("_t", real=True)
+
+
+def derivatives_at_points(d):
+    """Derivative(f(g(x)), g(x)) — sympy's form for the chain rule — as Subs(Derivative(f(ξ), ξ), ξ, g(x)),
+    the form of a claim's f'(g(x)), so both compare and evaluate alike."""
+    def at_point(derivative):
+        expr, pending = derivative.expr, []
+        for v, n in derivative.variable_count:
+            if v.is_Symbol:
+                pending.append((v, n))
+                continue
+            t = sp.Dummy("xi", real=True)
+            expr = sp.Subs(sp.Derivative(expr.xreplace({v: t}), (t, n)), t, v)
+        return sp.Derivative(expr, *pending) if pending else expr
+
+    return d.replace(lambda e: isinstance(e, sp.Derivative) and any(not v.is_Symbol for v in e.variables), at_point)
+
+
+def canonical_subs(d):
+    """f'(u) is Subs(Derivative(f(ξ), ξ), ξ, u) with whatever dummy ξ made it; use one name for all."""
+    d = derivatives_at_points(d)
+
+    def rename(subs):
+        expr, variables, points = subs.args
+        if len(variables) != 1:
+            return subs
+        return sp.Subs(expr.xreplace({variables[0]: CANONICAL}), CANONICAL, points[0])
+
+    return d.replace(lambda e: isinstance(e, sp.Subs), rename)
+
+
+def attempt(differences: list, seconds: float, cheap: bool = False, seed: int = 0) -> Proof:
+    """Try to show every difference is 0; collect the nonzero forms met on the way."""
+    use_alarm = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
+    previous = signal.signal(signal.SIGALRM, _alarm) if use_alarm else None
+    deadline = time.monotonic() + seconds
+    proof = Proof("proved")
+    try:
+        for d in differences:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return Proof("timeout", proof.forms, proof.methods)
+            if use_alarm:
+                signal.setitimer(signal.ITIMER_REAL, remaining)
+            try:
+                zero = _zero(canonical_subs(sp.sympify(d)), proof, cheap, seed)
+            except ProofTimeout:
+                return Proof("timeout", proof.forms, proof.methods)
+            except (Exception, RecursionError):  # noqa: BLE001 - a crash in sympy is no proof, never a verdict
+                zero = None
+            finally:
+                if use_alarm:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+            if zero is False:
+                return Proof("disproved", proof.forms, proof.methods)
+            if zero is None and proof.outcome == "proved":
+                proof.outcome = "no"
+        return proof
+    finally:
+        if use_alarm:
+            signal.signal(signal.SIGALRM, previous)
+
+
+def prove_zero(differences: list, seconds: float) -> str:
+    """'proved', 'disproved', 'no' or 'timeout' (for callers that need only the outcome)."""
+    return attempt(differences, seconds).outcome

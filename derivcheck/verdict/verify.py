@@ -1,0 +1,518 @@
+"""Verdicts (SPEC §2): sample, compare both witnesses, decide the claim, prove.
+
+For each claim: the truth from sympy (node-level, exact) and from the engine
+(float64); at every valid sample point claim − truth is decided with certified
+precision (certify.py): a certified nonzero difference is a counterexample; the
+engine must agree with sympy wherever float64 can represent the computation
+(agreement.py). Then the symbolic cascade (proof.py): a proof gives `proved` and
+overrides every numeric result; the nonzero forms it meets are evaluated at the
+points, so a difference too small for sampling is still found.
+"""
+
+from __future__ import annotations
+
+import random
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from derivcheck.verdict import kinks, sampling
+from derivcheck.witness import smooth
+from derivcheck.verdict.certify import LADDER, Comparison, Decision, nonzero_at, rel_error
+from derivcheck.verdict.diagnose import diagnose, instance_lines, shape_diagnosis
+from derivcheck.witness.engine import Engine
+from derivcheck.verdict.numeval import INVALID, UNSURE, Compiled, Unsupported, flat
+from derivcheck.ops import fmt_shape
+from derivcheck.verdict.proof import attempt, derivatives_at_points
+from derivcheck.results import ClaimResult, Counterexample
+from derivcheck.verdict.sampling import MODERATE, moderation
+from derivcheck.witness.symbolic import Symbolic, free_symbols
+from derivcheck.verdict.agreement import WitnessCheck
+
+DIAGNOSIS_ROWS = 4  # points kept after a counterexample, so that a diagnosis can tell factor from path
+
+
+
+class Checker:
+    """Checks the claims of one Model; shares sample points and compiled nodes across claims."""
+
+    def __init__(self, model, *, seed: int | None = None, samples: int | None = None, timeout: float | None = None):
+        self.model = model
+        self.graph = model.graph
+        settings = model.problem.check
+        self.samples = max(8, samples or settings.samples)  # SPEC §2: a verdict rests on at least 8 points
+        self.timeout = timeout or settings.timeout
+        self.settings = settings
+        self.seed = sampling.seed_for(model.problem.id, seed if seed is not None else settings.seed)
+        self.sym = Symbolic(self.graph, model.domains)
+        functions = sorted(self.graph.functions)
+        self.instances = smooth.instances(functions, self.seed) if functions else [{}]
+        self.engines = [Engine(self.graph.eqns, inst) for inst in self.instances]
+        self.witness = WitnessCheck(self)
+        self._points: list = []
+        self._kink_points: list | None = None
+        self._rng = random.Random(self.seed)
+        self._node_fns: dict = {}
+        self._compiled: dict = {}
+        self.closed_forms = True  # show sympy's matrix-calculus answer beside passing claims
+
+    # --- points -----------------------------------------------------------
+    def point(self, i: int) -> dict:
+        while len(self._points) <= i:
+            magnitude = sampling.magnitude_class(len(self._points))
+            self._points.append(sampling.draw_point(self._rng, self.model.problem.inputs, magnitude))
+        return self._points[i]
+
+    def candidate_points(self):
+        """(point, origin): the file's points, points beside kinks, then drawn points."""
+        for p in self.model.points:
+            yield p, "fixed"
+        if self._kink_points is None:
+            self._kink_points = kinks.points(self.sym, self.model.problem.inputs, self.seed)
+        for p in self._kink_points:
+            yield p, "kink"
+        for i in range(self.samples * 12 + 24):
+            yield self.point(i), "drawn"
+
+    # --- exact evaluation -----------------------------------------------------
+    def concrete(self, expr, j: int):
+        """expr with declared functions replaced by instance j (derivatives evaluated by sympy)."""
+        if not self.instances[j]:
+            return expr
+        expr = derivatives_at_points(sp.sympify(expr))
+        t = sp.Dummy("t", real=True)
+        for name, fn in self.instances[j].items():
+            lam = sp.Lambda(t, fn.symbolic(sp, t))
+            expr = expr.replace(self.sym.functions[name], lam)
+        return expr.doit()
+
+    def node_fn(self, node: str, j: int):
+        """(the node's entry symbols, the symbols its expression reads, its compiled expression)."""
+        key = (node, j)
+        if key not in self._node_fns:
+            entries = [self.concrete(e, j) for e in flat(self.sym.local[node])]
+            free = sorted(free_symbols(entries), key=str)
+            self._node_fns[key] = (list(self.sym.symbols[node].flat), free, Compiled(free, entries))
+        return self._node_fns[key]
+
+    def nodes_needed(self, free) -> list:
+        """The nodes whose values the symbols `free` depend on, in dependency order."""
+        owner = self.sym.owner
+        wanted = {owner[s] for s in free if s in owner}
+        for node in reversed(self.graph.node_names):
+            if node in wanted:
+                wanted.update(p for p in self.sym.parents[node] if p in self.sym.local)
+        return [n for n in self.graph.node_names if n in wanted]
+
+    def balls_at(self, point: dict, j: int, digits: int, nodes: list | None = None):
+        """Every input symbol and the symbols of `nodes` (default: all) → its ball at the point,
+        or INVALID / UNSURE."""
+        values = {}
+        for name in self.graph.inputs:
+            for s, v in zip(self.sym.symbols[name].flat, np.asarray(point[name], dtype=object).flat):
+                values[s] = Fraction(v)
+        for node in self.graph.node_names if nodes is None else nodes:
+            outs, free, fn = self.node_fn(node, j)
+            results = fn.balls([values[s] for s in free], digits)
+            for s, r in zip(outs, results):
+                if isinstance(r, str):
+                    return r
+                values[s] = r
+        return values
+
+    def values_at(self, point: dict, j: int, digits: int) -> dict:
+        """Midpoints of balls_at (mpmath.nan where undefined): for diagnoses and reports."""
+        values = self.balls_at(point, j, digits)
+        if isinstance(values, str):
+            return {s: mpmath.nan for syms in self.sym.symbols.values() for s in syms.flat}
+        return {s: v if isinstance(v, Fraction) else v[0] for s, v in values.items()}
+
+    def inputs_for(self, free: list, point: dict, j: int, of: str | None = None):
+        """A function digits → the balls of `free` at the point (as certify.Comparison wants);
+        the point is INVALID where `of` (the function differentiated) or a node it uses is undefined."""
+        nodes = self.nodes_needed(list(free) + ([] if of is None else list(self.sym.symbols[of].flat)))
+
+        def at(digits):
+            values = self.balls_at(point, j, digits, nodes)
+            return values if isinstance(values, str) else [values[s] for s in free]
+
+        return at
+
+    def compile(self, array: np.ndarray, j: int):
+        key = (id(array), j)
+        if key not in self._compiled:
+            entries = [self.concrete(e, j) for e in flat(array)]
+            free = sorted(free_symbols(entries), key=str) if entries else []
+            self._compiled[key] = (array, (free, Compiled(free, entries)))
+        return self._compiled[key][1]
+
+    def comparison(self, truth: np.ndarray, value: np.ndarray, j: int) -> Comparison:
+        key = (id(truth), id(value), j)
+        if key not in self._compiled:
+            t = [self.concrete(e, j) for e in flat(truth)]
+            c = [self.concrete(e, j) for e in flat(value)]
+            free = sorted(free_symbols(t + c), key=str)
+            self._compiled[key] = ((truth, value), Comparison(free, t, c))
+        return self._compiled[key][1]
+
+    # --- engine ----------------------------------------------------------------
+    def engine_env(self, point: dict, j: int):
+        """The float64 forward pass, or None where it overflows or sits on a kink."""
+        env = {name: np.asarray(point[name], dtype=object).astype(float) for name in self.graph.inputs}
+        try:
+            env = self.engines[j].forward(env)
+        except np.linalg.LinAlgError:  # a singular matrix under inv: no value here, as for a pole
+            return None
+        for eqn in self.graph.eqns:
+            rule = kinks.kink_rule(eqn)
+            if rule is not None and np.any(np.abs(rule(*[env[a] for a in eqn.args])) < 1e-9):
+                return None
+            if not np.all(np.isfinite(env[eqn.out])):
+                return None
+        return env
+
+    def near_kink(self, point: dict) -> bool:
+        """On or next to a kink of the DAG: no verdict may depend on which side."""
+        env = {name: np.asarray(point[name], dtype=object).astype(float) for name in self.graph.inputs}
+        with np.errstate(all="ignore"):
+            env = self.engines[0].forward(env)
+        for eqn in self.graph.eqns:
+            rule = kinks.kink_rule(eqn)
+            if rule is not None:
+                arg = np.abs(np.asarray(rule(*[env[a] for a in eqn.args]), dtype=float))
+                if np.any(arg < 1e-9 * np.maximum(1.0, np.max(np.abs(arg), initial=0))):
+                    return True
+        return False
+
+    # --- one claim -----------------------------------------------------------
+    def check(self, claim) -> ClaimResult:
+        spec = claim.spec
+        base = dict(index=spec.index, name=spec.name or f"claim {spec.index + 1}", of=claim.of,
+                    wrt=list(claim.wrt), claim_text=spec.body.text, reading=claim.reading, line=spec.line, col=spec.col)
+        if claim.error is not None:
+            err = claim.error
+            return ClaimResult(**{**base, "line": err.line or spec.line, "col": err.col or spec.col},
+                               verdict="error", passed=False, message=err.message)
+        if claim.misfit is not None:
+            return self.misfit(claim, base)
+        written = self.convention_shape(claim)
+        if claim.shape != written:
+            return self.wrong_shape(claim, base, written)
+        try:
+            truth = self.truth(claim)
+            value = self.reorder(self.sym.evaluate(claim.eqns, claim.target), claim)
+            return self.compare(claim, base, truth, value)
+        except (RecursionError, MemoryError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - one claim's internal error must not take the file down
+            return ClaimResult(**base, verdict="error", passed=False, internal=True,
+                               message=f"internal error while checking this claim ({type(exc).__name__}: "
+                                       f"{str(exc)[:200]}); this is a bug in derivcheck, please report it")
+
+    def convention_shape(self, claim) -> tuple:
+        if not claim.spec.wrt_first or claim.spec.diagonal:
+            return claim.expected
+        k = len(self.graph.shapes[claim.of])
+        return claim.expected[k:] + claim.expected[:k]
+
+    def reorder(self, value: np.ndarray, claim) -> np.ndarray:
+        if not claim.spec.wrt_first or claim.spec.diagonal:
+            return value
+        k = len(self.graph.shapes[claim.of])
+        r = value.ndim - k
+        return np.transpose(value, tuple(range(r, value.ndim)) + tuple(range(r))) if value.ndim else value
+
+    def truth(self, claim) -> np.ndarray:
+        if len(claim.wrt) == 1:
+            return self.sym.derivative(claim.of, claim.wrt[0])
+        full = self.sym.total(self.sym.derivative(claim.of, claim.wrt[0]), claim.wrt[1])
+        if claim.spec.diagonal:
+            n = int(np.prod(self.graph.shapes[claim.wrt[0]], dtype=int))
+            return np.diagonal(full.reshape(n, n)).reshape(self.graph.shapes[claim.wrt[0]]).copy()
+        return full
+
+    def wrong_shape(self, claim, base: dict, written: tuple) -> ClaimResult:
+        diagnosis = shape_diagnosis(claim.shape, written, len(self.graph.shapes[claim.of]), claim.spec.wrt_first)
+        return ClaimResult(**base, verdict="expected-fail" if claim.spec.expect_fails else "wrong",
+                           passed=claim.spec.expect_fails,
+                           message=f"the claim has shape {fmt_shape(claim.shape)}, the derivative has shape {fmt_shape(written)}",
+                           diagnosis=diagnosis)
+
+    def misfit(self, claim, base: dict) -> ClaimResult:
+        """A claim whose own shapes do not fit (dZ @ X.T with mismatched inner sizes) is wrong."""
+        err = claim.misfit
+        return ClaimResult(**{**base, "line": err.line or base["line"], "col": err.col or base["col"]},
+                           verdict="expected-fail" if claim.spec.expect_fails else "wrong",
+                           passed=claim.spec.expect_fails, message=f"the claim's shapes do not fit: {err.message}",
+                           diagnosis=f"wrong shape: {err.message}")
+
+    def tolerance(self, spec):
+        """(rtol, atol) when the user set either, else None: there is no default tolerance."""
+        rtol = next((r for r in (spec.rtol, self.settings.rtol) if r is not None), None)
+        atol = next((a for a in (spec.atol, self.settings.atol) if a is not None), None)
+        if rtol is None and atol is None:
+            return None
+        return mpmath.mpf(Fraction(rtol or 0).numerator) / Fraction(rtol or 0).denominator, \
+            mpmath.mpf(Fraction(atol or 0).numerator) / Fraction(atol or 0).denominator
+
+    def sample(self, claim, truth, value, proved: bool = False) -> dict:
+        """Decide claim − truth at the sample points (unless already `proved`); check the engine at each."""
+        spec = claim.spec
+        tolerance = self.tolerance(spec)
+        found = {"rows": [], "counterexamples": [], "inconsistency": None, "undecidable": 0, "drawn": 0}
+        for point, origin in self.candidate_points():
+            if origin != "fixed" and found["drawn"] >= self.samples:
+                break
+            if spec.approx and origin != "fixed" and moderation(point) > MODERATE:
+                continue
+            if self.near_kink(point):
+                continue
+            j = len(found["rows"]) % len(self.instances)
+            if proved:  # only validity matters; the engine is compared where the truth's value is tight
+                free, _ = self.compile(truth, j)
+                valid = self.inputs_for(free, point, j, claim.of)(LADDER[0])
+                exact = None if valid == INVALID else self.witness.truth_at(truth, point, j, claim.of) or []
+                decision = Decision(INVALID if exact is None else "equal", exact, exact)
+            else:
+                comparison = self.comparison(truth, value, j)
+                decision = comparison.decide(self.inputs_for(comparison.free, point, j, claim.of), tolerance)
+            if decision.status == INVALID:
+                continue
+            if decision.status == UNSURE:
+                found["undecidable"] += 1
+                continue
+            found["drawn"] += origin != "fixed"
+            eng = self.witness.check(claim, truth, value, point, j, decision, found)
+            found["rows"].append((point, j, decision.truth, decision.claim, eng))
+            if decision.status == "differ" and not spec.approx:
+                found["counterexamples"].append((len(found["rows"]) - 1, decision.diff))
+            if any(moderation(found["rows"][k][0]) <= MODERATE for k, _ in found["counterexamples"]) \
+                    and len(found["rows"]) >= DIAGNOSIS_ROWS:
+                break  # a moderate counterexample, and points enough to diagnose the mistake
+        return found
+
+    def compare(self, claim, base: dict, truth: np.ndarray, value: np.ndarray) -> ClaimResult:
+        spec = claim.spec
+        early = None if spec.approx else self.prove(truth, value, cheap=True)
+        found = self.sample(claim, truth, value, proved=early is not None and early.outcome == "proved")
+        rows = found["rows"]
+        base = {**base, "points_used": len(rows), "truth_text": _text(self.sym.substitute(truth)),
+                "truth_nodes": _text(truth)}
+        notes = self.witness.notes(found) + _undecidable_note(found["undecidable"])
+        if found["inconsistency"] is not None:
+            point, s, eng, what = found["inconsistency"]
+            return ClaimResult(**base, verdict="inconsistent", passed=False, details=notes,
+                               message=f"sympy and the engine disagree about {what}",
+                               counterexample=Counterexample(_show_point(point), _shape_list(s, claim.expected),
+                                                             _shape_list(s, claim.expected),
+                                                             _shape_list(eng, claim.expected)))
+        if spec.approx:
+            return self.approximate(claim, base, rows, notes)
+        if found["drawn"] < self.samples and not found["counterexamples"] and found["undecidable"] \
+                and early.outcome != "proved":
+            early = self.prove(truth, value)  # values too cancelled to decide: a proof decides instead
+            if early.outcome == "proved":
+                found = self.sample(claim, truth, value, proved=True)
+                rows = found["rows"]
+                base["points_used"] = len(rows)
+                notes = self.witness.notes(found) + notes
+        if found["drawn"] < self.samples and not found["counterexamples"]:
+            return ClaimResult(**base, verdict="undecided", passed=False, details=notes,
+                               message=f"only {found['drawn']} valid sample points of {self.samples} needed; "
+                                       "declare a `domain` for the inputs so the derivative is defined")
+        proof = early if early.outcome == "proved" or found["counterexamples"] else self.prove(truth, value)
+        if proof.outcome == "proved":
+            if found["counterexamples"]:
+                notes = notes + ["numeric evaluation disagreed with the proof at a sample point: "
+                                 "this is a bug in derivcheck, please report it"]
+            how = proof.methods[0] if proof.methods else "claim − truth simplifies to 0"
+            return self.passing(claim, base, "proved", how, notes)
+        if found["counterexamples"]:
+            return self.wrong(claim, base, truth, value, rows, found["counterexamples"], notes)
+        if proof.outcome == "timeout":
+            return ClaimResult(**base, verdict="undecided", passed=False, details=notes,
+                               message="the time limit was hit in the symbolic proof step (a safety net); "
+                                       "raise --timeout")
+        if proof.forms and not tolerance_set(self, spec):
+            shown = self.disprove(claim, base, proof.forms, rows, notes)
+            if shown is not None:
+                return shown
+        if proof.outcome == "disproved" and not tolerance_set(self, spec):
+            return ClaimResult(**base, verdict="undecided", passed=False, details=notes,
+                               message="claim − truth is not identically 0, yet it vanished at every sample point")
+        message = f"claim − truth certified zero at {len(rows)} sample points; no symbolic proof"
+        if proof.outcome == "disproved":
+            message = f"within the tolerance you set at {len(rows)} sample points (claim − truth is not exactly 0)"
+        return self.passing(claim, base, "verified", message, notes + self.closed_form(claim, rows))
+
+    def passing(self, claim, base, verdict, message, notes) -> ClaimResult:
+        if claim.spec.expect_fails:
+            message += "; but the claim is marked `expect: fails` and it holds"
+        return ClaimResult(**base, verdict=verdict, passed=not claim.spec.expect_fails, message=message,
+                           max_rel_error=0.0, details=notes)
+
+    def approximate(self, claim, base, rows, notes) -> ClaimResult:
+        spec = claim.spec
+        if not rows:
+            return ClaimResult(**base, verdict="undecided", passed=False, details=notes,
+                               message="no valid moderate sample point to measure the approximation at")
+        worst = max(rel_error(r[3], r[2]) for r in rows)
+        ok = spec.max_rel_error is None or worst <= float(spec.max_rel_error)
+        return ClaimResult(**base, verdict="approximate", passed=ok, max_rel_error=worst, details=notes,
+                           message=f"relative error {worst:.3g}" + (
+                               "" if spec.max_rel_error is None else f" (allowed {float(spec.max_rel_error):.3g})"))
+
+    def wrong(self, claim, base, truth, value, rows, counterexamples, notes) -> ClaimResult:
+        spec = claim.spec
+        best, diff = min(counterexamples, key=lambda k: moderation(rows[k[0]][0]))
+        point, j, s, c, _ = rows[best]
+        if moderation(point) > MODERATE:
+            notes = notes + ["the claim holds at every moderate sample point; it fails only far out or near 0"]
+        try:
+            diagnosis, details = diagnose(self, claim, truth, value, [rows[best]] + [r for k, r in enumerate(rows)
+                                                                                    if k != best])
+        except Exception:  # noqa: BLE001 - a failed diagnosis leaves the verdict standing
+            diagnosis, details = "", []
+        gap = max(abs(d) for d in diff)
+        details = [f"largest |claimed − true| at the counterexample: {mpmath.nstr(gap, 6)}"] + details + notes
+        details = instance_lines(self.instances[j]) + details + self.closed_form(claim, rows)
+        return ClaimResult(**base, verdict="expected-fail" if spec.expect_fails else "wrong",
+                           passed=spec.expect_fails, message="the claim differs from the true derivative",
+                           max_rel_error=rel_error(c, s), counterexample=_counterexample(point, c, s, claim.expected, diff),
+                           diagnosis=diagnosis, details=details)
+
+    def disprove(self, claim, base, forms, rows, notes):
+        """A nonzero form of claim − truth, certified nonzero at a sample point: wrong."""
+        for form in forms[:4]:
+            for point, j, s, c, _ in sorted(rows, key=lambda r: moderation(r[0])):
+                try:
+                    expr = self.concrete(sp.sympify(form), j)
+                    free = sorted(expr.free_symbols, key=str)
+                    program = Compiled(free, [expr])
+                except Unsupported:
+                    break
+                if nonzero_at(program, self.inputs_for(free, point, j)):
+                    gap = program(self.inputs_for(free, point, j)(200), 200)[0]
+                    return ClaimResult(
+                        **base, verdict="expected-fail" if claim.spec.expect_fails else "wrong",
+                        passed=claim.spec.expect_fails, message="claim − truth is a nonzero expression",
+                        counterexample=_counterexample(point, c, s, claim.expected, [gap] * len(s) if len(s) == 1 else None),
+                        diagnosis="a difference too small to see in the values: claim − truth simplifies to a "
+                                  "nonzero expression (a tiny extra term or a rounded constant?)",
+                        details=[f"claim − truth = {_short(form)}; at this point it is "
+                                 f"{mpmath.nstr(gap, 6)}, certified nonzero"] + notes)
+        return None
+
+    def closed_form(self, claim, rows) -> list:
+        """sympy's matrix-expression answer for the record, cross-checked at the first point."""
+        from derivcheck.witness.matrixcalc import closed_form_report
+
+        if not self.closed_forms or len(claim.wrt) != 1 or not rows or self.instances[0]:
+            return []
+        line = closed_form_report(self, claim.of, claim.wrt[0], rows[0][0], rows[0][2])
+        return [line] if line else []
+
+    def differences(self, truth: np.ndarray, value: np.ndarray) -> list:
+        """claim − truth per entry, in the inputs, with symmetric domains and fixed values applied."""
+        full_truth = self.sym.substitute(truth)
+        full_value = self.sym.substitute(value)
+        swap = self.domain_substitution()
+        return [sp.sympify(c - t).xreplace(swap) for c, t in zip(full_value.flat, full_truth.flat)]
+
+    def prove(self, truth: np.ndarray, value: np.ndarray, cheap: bool = False):
+        """First in node symbols (sound: they are free variables there), then in the inputs if that
+        is not too large; 'disproved' only counts in the inputs, where the variables are independent.
+        `cheap`: only the structural and rational steps (before sampling, or after a counterexample)."""
+        budget = max(1.0, float(self.timeout))  # a safety net only: the size gates bound each step
+        swap = {**self.domain_substitution(), **self.node_definitions()}
+        local = [sp.sympify(c - t).xreplace(swap) for c, t in zip(value.flat, truth.flat)]
+        first = attempt(local, budget / 2, cheap, self.seed)
+        if first.outcome == "proved":
+            return first
+        if not (self.sym.substitutable(truth) and self.sym.substitutable(value)):
+            return type(first)("no" if first.outcome == "disproved" else first.outcome, first.forms)
+        second = attempt(self.differences(truth, value), budget / 2, cheap, self.seed)
+        second.forms = second.forms + first.forms
+        return second
+
+    def node_definitions(self) -> dict:
+        """Each node's defining expression → the node's symbol (tanh(a1[i]) → z1[i]): equal by definition,
+        and what is left is often a rational function of independent symbols."""
+        return {e: s for node in self.graph.node_names for e, s in zip(self.sym.local[node].flat,
+                                                                        self.sym.symbols[node].flat)
+                if isinstance(e, sp.Basic) and not e.is_Atom}
+
+    def domain_substitution(self) -> dict:
+        """For symmetric inputs, the lower triangle's symbols become the upper triangle's;
+        a fixed input's symbols become its value."""
+        swap = {}
+        for spec in self.model.problem.inputs:
+            if spec.value is not None:
+                for s, v in zip(self.sym.symbols[spec.name].flat, np.asarray(spec.value, dtype=object).flat):
+                    swap[s] = sp.Rational(v.numerator, v.denominator)
+        for name, domain in self.model.domains.items():
+            if domain in ("symmetric", "spd"):
+                syms = self.sym.symbols[name]
+                for i, k in np.ndindex(*syms.shape):
+                    if i > k:
+                        swap[syms[i, k]] = syms[k, i]
+        return swap
+
+
+def tolerance_set(checker, spec) -> bool:
+    return checker.tolerance(spec) is not None
+
+
+def _undecidable_note(count: int) -> list:
+    if not count:
+        return []
+    return [f"{count} sample point(s) could not be decided within 500 digits (heavy cancellation) and were "
+            "skipped"]
+
+
+def _short(expr, limit: int = 200) -> str:
+    text = sp.sstr(expr)
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text)} characters)"
+
+
+def _number(x):
+    """A short float for reports; values beyond float64 stay as text (JSON has no Infinity)."""
+    f = float(x)
+    if not np.isfinite(f) or f == 0 and x != 0:
+        with mpmath.workdps(30):
+            return mpmath.nstr(mpmath.mpf(x), 10) if mpmath.isfinite(x) else str(x)
+    return float(f"{f:.10g}") + 0.0  # + 0.0: never "-0"
+
+
+def _claimed(c, s, d):
+    """The claimed value; where it would print like the true one, the true value ± the exact gap."""
+    if d is None or d == 0 or _number(c) != _number(s):
+        return _number(c)
+    return f"{mpmath.nstr(s, 10)} {'+' if d > 0 else '−'} {mpmath.nstr(abs(d), 3)}"
+
+
+def _counterexample(point, c, s, shape, diff=None) -> Counterexample:
+    diff = diff if diff is not None else [None] * len(c)
+    claimed = np.array([_claimed(*t) for t in zip(c, s, diff)], dtype=object).reshape(shape)
+    return Counterexample(_show_point(point), claimed.tolist() if shape else claimed[()], _shape_list(s, shape))
+
+
+def _shape_list(values: list, shape: tuple):
+    array = np.array([_number(v) for v in values], dtype=object).reshape(shape)
+    return array.tolist() if shape else array[()]
+
+
+def _show_point(point: dict) -> dict:
+    def show(v):
+        return float(v) if not isinstance(v, np.ndarray) or v.ndim == 0 else [show(x) for x in v]
+
+    return {name: show(np.asarray(value, dtype=object)) if np.asarray(value).ndim else float(np.asarray(value, dtype=object)[()])
+            for name, value in point.items()}
+
+
+def _text(array: np.ndarray) -> str:
+    from derivcheck.verdict.printing import show
+
+    return show(array)

@@ -1,0 +1,163 @@
+"""Certified verdicts (SPEC §2): equivalent rewrites of the truth are never wrong, perturbed claims
+never pass, at any seed; the ball arithmetic encloses the value it claims to."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import mpmath
+import pytest
+import sympy as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from derivcheck.verdict.certify import Comparison
+from derivcheck.verdict.numeval import Compiled
+from derivcheck.runner import load_model
+from derivcheck.verdict.verify import Checker
+
+x = sp.Symbol("x", real=True)
+PASSING = {"proved", "verified"}
+
+# building blocks whose sympy string is also derivcheck's expression language
+ATOMS = [x, x**2 + 1, sp.exp(x / 3), sp.sin(x), sp.cos(2 * x), sp.tanh(x), 1 / (1 + sp.exp(-x)),
+         sp.log(x**2 + 1), sp.atan(x), sp.Rational(3, 7) * x**3]
+REWRITES = [sp.expand, sp.together, sp.factor, lambda e: e.rewrite(sp.exp), lambda e: e]
+
+functions = st.recursive(
+    st.sampled_from(ATOMS),
+    lambda inner: st.one_of(st.tuples(inner, inner).map(lambda p: p[0] * p[1]),
+                            st.tuples(inner, inner).map(lambda p: p[0] + p[1]),
+                            inner.map(lambda e: sp.exp(-e**2 / 4))),
+    max_leaves=3)
+
+
+def _text(e) -> str:
+    """sympy's text in derivcheck's spelling."""
+    return sp.sstr(e).replace("Abs(", "abs(").replace("Max(", "max(").replace("Min(", "min(")
+
+
+def _verdicts(f, claims: list, seed: int) -> list:
+    text = "inputs: [x]\nnodes: {f: '%s'}\ncheck: {seed: %d}\nclaims:\n" % (_text(f), seed)
+    text += "".join(f"  - {{wrt: x, is: '{_text(c)}'}}\n" for c in claims)
+    model = load_model("property.yaml", text)
+    checker = Checker(model)
+    return [checker.check(c) for c in model.claims]
+
+
+def _language(e) -> bool:
+    """Whether sympy's text of e reads back in derivcheck's language (no I, no Piecewise, ...)."""
+    return not e.has(sp.I) and all(type(a).__name__ in {"exp", "sin", "cos", "tanh", "log", "atan", "sqrt"}
+                                   for a in e.atoms(sp.Function))
+
+
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(functions, st.sampled_from(REWRITES), st.integers(0, 19))
+def test_an_equivalent_rewrite_of_the_truth_is_never_wrong(f, rewrite, seed):
+    claim = rewrite(sp.diff(f, x))
+    if not _language(claim):
+        return
+    (result,) = _verdicts(f, [claim], seed)
+    assert result.verdict in PASSING | {"undecided"}, (f, claim, result)
+
+
+PERTURBATIONS = [x / sp.Integer(10) ** 45, sp.exp(-90) * x**2, sp.exp(-95) * sp.sin(x),
+                 sp.exp(-4000 * (x - sp.Rational(13, 10)) ** 2), sp.Rational(1, 10**30)]
+
+
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(functions, st.sampled_from(PERTURBATIONS), st.integers(0, 19))
+def test_a_perturbed_truth_never_passes(f, term, seed):
+    claim = sp.diff(f, x) + term
+    if not _language(claim):
+        return
+    (result,) = _verdicts(f, [claim], seed)
+    assert result.verdict not in PASSING, (f, claim, result)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_kink_far_out_is_found_at_every_seed(seed):
+    (right, wrong) = _verdicts(x * sp.Abs(x - 4000), [sp.Abs(x - 4000) + x * (x - 4000) / sp.Abs(x - 4000),
+                                                       4000 - 2 * x], seed)
+    assert right.verdict in PASSING and wrong.verdict == "wrong"
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_saturated_sigmoid_is_never_a_false_alarm(seed):
+    s = 1 / (1 + sp.exp(-x))
+    text = ("inputs: [x]\nnodes: {f: 1/(1 + exp(-x))}\npoints: [{x: 160.5}, {x: -95.5}]\n"
+            f"check: {{seed: {seed}}}\nclaims: [{{wrt: x, is: (1 - f)*f}}, {{wrt: x, is: f, expect: fails}}]\n")
+    model = load_model("sigmoid.yaml", text)
+    right, wrong = (Checker(model).check(c) for c in model.claims)
+    assert right.verdict in PASSING and wrong.verdict == "expected-fail", (right, wrong, s)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_derivative_nonzero_only_between_close_kinks_is_found(seed):
+    (result,) = _verdicts(sp.Max(0, sp.Rational(1, 1000) - sp.Abs(x)), [sp.Integer(0)], seed)
+    assert result.verdict == "wrong"
+
+
+@given(st.fractions(min_value=-50, max_value=50, max_denominator=1000), st.sampled_from(ATOMS))
+@settings(max_examples=40, deadline=None, derandomize=True)
+def test_a_ball_encloses_the_true_value(point, expr):
+    program = Compiled([x], [expr])
+    for digits in (30, 80):
+        ball = program.balls([Fraction(point)], digits)[0]
+        if isinstance(ball, str):
+            continue
+        with mpmath.workdps(200):
+            exact = sp.N(expr.subs(x, sp.Rational(point.numerator, point.denominator)), 150)
+            assert abs(mpmath.mpf(str(exact)) - ball[0]) <= ball[1] * (1 + mpmath.mpf(10) ** -20)
+
+
+def test_no_default_tolerance_a_difference_of_1e_minus_40_is_wrong():
+    for term in (sp.Rational(1, 10**40), sp.exp(-92) * sp.cos(x)):
+        (result,) = _verdicts(x**3, [3 * x**2 + term], 0)
+        assert result.verdict == "wrong", (term, result)
+
+
+def test_a_zero_difference_is_equal_and_a_tiny_one_differs():
+    comparison = Comparison([x], [x**2], [x * x + sp.exp(-200)])
+    at = lambda digits: [Fraction(3, 7)]  # noqa: E731
+    assert comparison.decide(at).status == "differ"
+    assert Comparison([x], [x**2], [x * x]).decide(at).status == "equal"
+
+
+def test_samples_below_eight_is_a_located_error():
+    from derivcheck.lang.errors import LocatedError
+
+    with pytest.raises(LocatedError) as info:
+        load_model("few.yaml", "inputs: [x]\nnodes: {f: x**2}\ncheck: {samples: 1}\nclaims: [{wrt: x, is: 2*x}]\n")
+    assert info.value.line == 3 and "at least 8" in info.value.message
+
+
+def test_the_identity_test_proves_an_identity_and_finds_a_nonzero_difference():
+    from derivcheck.verdict.identity import degree, identity_test
+
+    a, b = sp.symbols("a b", real=True)
+    zero = (a + b) ** 3 - (a**3 + 3 * a**2 * b + 3 * a * b**2 + b**3) + 1 / (a - b) - 1 / (a - b)
+    outcome, text = identity_test([zero], seed=1)
+    assert outcome == "proved" and "error probability" in text
+    assert identity_test([(a + b) ** 2 - a**2 - b**2], seed=1) == ("nonzero", None)
+    assert identity_test([sp.exp(a) - 1], seed=1) is None  # not rational: the test does not apply
+    assert degree(a**2 / (b + 1)) == (2, 1)
+
+
+def test_float64_beyond_its_resolution_is_re_run_in_high_precision_not_inconsistent():
+    text = ("inputs: [x]\nnodes: {f: sin(exp(x**2))}\npoints: [{x: 6.25}]\n"
+            "claims: [{wrt: x, is: cos(exp(x**2))*exp(x**2)*2*x}]\n")
+    model = load_model("ill.yaml", text)
+    (result,) = (Checker(model).check(c) for c in model.claims)
+    assert result.verdict == "proved"
+    assert any("float64" in d for d in result.details)
+
+
+def test_a_point_outside_the_domain_or_on_a_fixed_input_is_a_located_error():
+    from derivcheck.lang.errors import LocatedError
+
+    for head, point in (("x: {domain: positive}", "{x: -1.5}"), ("x: {value: 2}\n  y: {}", "{x: 3, y: 1.5}")):
+        text = f"inputs:\n  {head}\nnodes: {{f: x**2}}\npoints: [{point}]\nclaims: [{{wrt: x, is: 2*x}}]\n"
+        with pytest.raises(LocatedError) as info:
+            load_model("p.yaml", text)
+        assert info.value.line > 1 and ("domain" in info.value.message or "fixed" in info.value.message)
