@@ -79,6 +79,7 @@ def build(problem: Problem) -> Model:
             raise LocatedError(f"node {name!r}: {exc.message}", *text.locate(exc.offset)) from None
         graph.node_names.append(name)
         graph.node_text[name] = text.text
+    graph.freeze()
     output = _output(problem, graph)
     claims = [compile_claim(spec, graph, output, problem) for spec in problem.claims]
     domains = {s.name: s.domain for s in problem.inputs}
@@ -187,7 +188,7 @@ def compile_claim(spec: ClaimSpec, graph: Graph, output: str | None, problem: Pr
 
 def _name(text: Text, graph: Graph, what: str) -> str:
     if text.text not in graph.shapes or "#" in text.text:
-        known = list(graph.inputs) + graph.node_names
+        known = [*graph.inputs, *graph.node_names]
         raise LocatedError(f"{what} {text.text!r} is not an input or node{suggest(text.text, known)}", text.line, text.col)
     return text.text
 

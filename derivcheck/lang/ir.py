@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
+from types import MappingProxyType
 
 from derivcheck.lang import exprs
 from derivcheck.lang.errors import ExprError, suggest
@@ -54,6 +55,21 @@ class Graph:
         view = Graph(inputs=dict(self.inputs), functions=self.functions, dims=self.dims)
         view.shapes = dict(self.shapes)
         return view
+
+    def freeze(self) -> "Graph":
+        """Seal the built IR: claims lower into `scratch()` views, so a write into the model is a bug that fails."""
+        self.eqns = tuple(self.eqns)
+        self.node_names = tuple(self.node_names)
+        self.node_parents = MappingProxyType({k: tuple(v) for k, v in self.node_parents.items()})
+        for name in ("inputs", "shapes", "node_text", "magnitudes", "dims"):
+            setattr(self, name, MappingProxyType(dict(getattr(self, name))))
+        self._frozen = True
+        return self
+
+    def __setattr__(self, name, value):
+        if getattr(self, "_frozen", False):
+            raise AttributeError(f"the IR is read-only once built (setting {name!r})")
+        super().__setattr__(name, value)
 
     def producer(self) -> dict:
         return {e.out: e for e in self.eqns}

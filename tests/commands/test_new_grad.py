@@ -10,7 +10,7 @@ import subprocess
 import pytest
 import yaml
 
-from test_check_cli import cli
+from tests.commands.test_check_cli import cli
 
 
 def env_plain() -> dict:

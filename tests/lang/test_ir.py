@@ -40,3 +40,17 @@ def test_solve_verbose_shows_the_ir_before_the_claims():
     assert lines[1].strip() == "{ lambda x:scalar y:scalar ;"
     assert "  l:scalar = mul h2 h3" in proc.stdout
     assert proc.stdout.index("in (h1, h2, h3, l) }") < proc.stdout.index("proved")
+
+
+def test_the_built_ir_is_read_only():
+    """Claims lower into scratch views; a write into the model's IR fails instead of leaking across claims."""
+    import pytest
+
+    graph = build(load_text(b"inputs: [x]\nnodes: {f: x**2}\n", "ro.yaml")).graph
+    with pytest.raises(AttributeError):
+        graph.eqns = ()
+    with pytest.raises(TypeError):
+        graph.shapes["g"] = ()
+    with pytest.raises(AttributeError):
+        graph.node_names.append("g")
+    assert graph.scratch().shapes["f"] == ()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from test_check_cli import BROKEN, ECO, FAIL, PASS, ROOT, cli, warm  # noqa: F401  (warm: module fixture)
+from tests.commands.test_check_cli import BROKEN, ECO, FAIL, PASS, ROOT, cli, warm  # noqa: F401  (warm: module fixture)
 
 
 def claim_position(path: Path, name: str) -> tuple[int, int]:
