@@ -67,8 +67,17 @@ def escape_text(text: str) -> str:
 
 
 # --- adjoint rules (unicode, as the terminal shows them) -----------------------------
-_RULE_WORDS = {"exp": "\\exp", "log": "\\log", "sin": "\\sin", "cos": "\\cos", "tan": "\\tan", "tanh": "\\tanh",
-               "det": "\\det", "sign": "\\operatorname{sign}", "diag": "\\operatorname{diag}"}
+def _rule_words() -> dict:
+    """Function words of adjoint rules as operators: every row's own LaTeX spelling, plus the two
+    words rules use that are not functions of the language (sign, diag)."""
+    from derivcheck.ops import OPS
+
+    words = {row.text: row.latex for row in OPS.values() if row.text and row.latex}
+    words.update(sign="\\operatorname{sign}", diag="\\operatorname{diag}")
+    return words
+
+
+_RULE_WORDS = _rule_words()
 _RULE_CHARS = {"ᵀ": "^{\\top}", "·": " \\cdot ", "−": "-", "²": "^{2}", "×": " \\times ", "∂": "\\partial ",
                "σ": "\\sigma", "⊙": "\\odot ", "Σ": "\\sum ", "ᵇ": "^{b}", ";": ",\\quad ", "%": "\\%",
                "#": "\\#", "&": "\\&", "$": "\\$", "{": "\\{", "}": "\\}", "\\": "\\backslash ", "_": "\\_",

@@ -43,7 +43,8 @@ class Op:
     """One primitive. The engine reads forward/vjp (and floats, the scalar fast path); second
     order reads `scalar` and `d` of elementwise rows and differentiates every other VJP with dual
     numbers; the symbolic side reads only `symbolic`; the parser, schema and LaTeX read the
-    spellings; the sampler and verify read `kink`."""
+    spellings; the sampler and verify read `kink`; certified evaluation reads `ball` and the
+    high-precision engine `precise`."""
 
     name: str
     arity: int  # -1: any number of arguments
@@ -64,6 +65,11 @@ class Op:
     d: Callable | None = None  # elementwise: f' as a formula of rows, on floats, arrays and duals
     meaning: Callable | None = None  # elementwise: sp -> the sympy function of one argument
     bounded: bool = False  # |value| ≤ 1 whatever the argument (the static size gates rely on it)
+    # elementwise: mpmath -> f on mpmath reals (the engine's high-precision re-run, witness/precise.py)
+    precise: Callable | None = None
+    # elementwise, when the meaning is a sympy function of its own: numeval's rule kit -> (mid, rad) ->
+    # (value, Lipschitz bound over the ball), the certified evaluation of that function (verdict/numeval.py)
+    ball: Callable | None = None
 
 
 def call(name: str, x):

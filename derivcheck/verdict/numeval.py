@@ -128,30 +128,39 @@ def _hyperbolic(fn, slope):
         return fn(m), slope(abs(m) + r)
 
     return value
-ERF_SLOPE = mpmath.mpf("1.1284")  # 2/√π rounded up: erf and erfc are Lipschitz with it
 
-FUNCTIONS = {
-    sp.exp: _exp,
-    sp.log: _log,
-    sp.sin: _periodic(mpmath.sin),
-    sp.cos: _periodic(mpmath.cos),
-    sp.tan: _tan,
-    sp.tanh: lambda m, r: (mpmath.tanh(m), ONE),
-    sp.sinh: _hyperbolic(mpmath.sinh, mpmath.cosh),
-    sp.cosh: _hyperbolic(mpmath.cosh, mpmath.cosh),
-    sp.atan: lambda m, r: (mpmath.atan(m), ONE),
-    sp.asin: _asin,
-    sp.acos: _acos,
-    sp.asinh: lambda m, r: (mpmath.asinh(m), ONE),
-    sp.acosh: _acosh,
-    sp.atanh: _atanh,
-    sp.erf: lambda m, r: (mpmath.erf(m), ERF_SLOPE),
-    sp.erfc: lambda m, r: (mpmath.erfc(m), ERF_SLOPE),
-    sp.Abs: lambda m, r: (abs(m), ONE),
-    sp.re: lambda m, r: (m, ONE),
-    sp.sign: lambda m, r: _step(m, r, mpmath.sign),
-    sp.Heaviside: lambda m, r: _step(m, r, lambda x: ONE if x > 0 else mpmath.mpf(0)),
-}
+
+def _lipschitz(fn, bound):
+    """A function whose slope never exceeds `bound` (tanh, atan, erf, |a|, ...)."""
+    bound = mpmath.mpf(bound)
+    return lambda m, r: (fn(m), bound)
+
+
+class Kit:
+    """The ball rules an op row's `ball` chooses from (the row says which rule fits its function)."""
+
+    mp = mpmath
+    ERF_SLOPE = mpmath.mpf("1.1284")  # 2/√π rounded up: erf and erfc are Lipschitz with it
+    exp, log, tan, asin, acos, acosh, atanh = (staticmethod(f) for f in (_exp, _log, _tan, _asin, _acos, _acosh, _atanh))
+    periodic, hyperbolic, lipschitz = staticmethod(_periodic), staticmethod(_hyperbolic), staticmethod(_lipschitz)
+
+
+def _functions() -> dict:
+    """sympy function → ball rule: the op table's rows, and the steps that sympy's derivatives of
+    |a| and max bring in (sign, Heaviside, DiracDelta: 0 off the kink), which no row is."""
+    from derivcheck.ops import OPS
+
+    table = {row.meaning(sp): row.ball(Kit) for row in OPS.values() if row.ball is not None}
+    table.update({
+        sp.re: _lipschitz(lambda m: m, 1),
+        sp.sign: lambda m, r: _step(m, r, mpmath.sign),
+        sp.Heaviside: lambda m, r: _step(m, r, lambda x: ONE if x > 0 else mpmath.mpf(0)),
+        sp.DiracDelta: lambda m, r: _step(m, r, lambda x: mpmath.mpf(0)),
+    })
+    return table
+
+
+FUNCTIONS = _functions()
 
 
 class Compiled:
@@ -209,8 +218,8 @@ class Compiled:
                              sp.core.numbers.NegativeInfinity)) or node is sp.I:
             return ("invalid", None, args)
         fn = FUNCTIONS.get(type(node))
-        if isinstance(node, sp.Heaviside):
-            args = args[:1]  # Heaviside(u, H0): the value at 0 never matters off the kink
+        if isinstance(node, (sp.Heaviside, sp.DiracDelta)):
+            args = args[:1]  # Heaviside(u, H0), DiracDelta(u, k): the second argument never matters off the kink
         if fn is None or len(args) != 1:
             raise Unsupported(f"cannot evaluate {type(node).__name__}")
         return ("fn", fn, args)

@@ -10,51 +10,34 @@ so the engine's forward and backward loops run unchanged. Never imports sympy.
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 
 import mpmath
 import numpy as np
 
+from derivcheck.ops import OPS
 from derivcheck.witness.engine import Engine
 
 HUGE = 10**12  # exp beyond this has no meaning for a sample point (and would cost mpmath dearly)
 
 
-def _periodic(fn):
-    """sin, cos, tan of an argument beyond the working precision have no digits left: nan."""
-    return lambda v: fn(v) if abs(v) < mpmath.ldexp(1, mpmath.mp.prec) else mpmath.nan
-
-
-def _guarded(fn):
-    return lambda v: fn(v) if abs(v) < HUGE else mpmath.nan
-
-
-FUNCTIONS = {
-    "exp": _guarded(mpmath.exp), "expm1": _guarded(mpmath.expm1),
-    "log": lambda v: mpmath.log(v) if v > 0 else mpmath.nan,
-    "log1p": lambda v: mpmath.log1p(v) if v > -1 else mpmath.nan,
-    "sqrt": lambda v: mpmath.sqrt(v) if v >= 0 else mpmath.nan,
-    "sin": _periodic(mpmath.sin), "cos": _periodic(mpmath.cos), "tan": _periodic(mpmath.tan),
-    "sinh": _guarded(mpmath.sinh), "cosh": _guarded(mpmath.cosh), "tanh": mpmath.tanh,
-    "asin": mpmath.asin, "acos": mpmath.acos, "atan": mpmath.atan,
-    "asinh": mpmath.asinh, "acosh": mpmath.acosh, "atanh": mpmath.atanh,
-    "erf": mpmath.erf, "erfc": mpmath.erfc, "abs": abs,
-    "sigmoid": lambda v: 1 / (1 + mpmath.exp(-v)) if -v < HUGE else mpmath.mpf(0),
-    "softplus": lambda v: mpmath.log1p(mpmath.exp(v)) if v < HUGE else v,
-    "relu": lambda v: v if v > 0 else mpmath.mpf(0),
-    "gelu": lambda v: v * (1 + mpmath.erf(v / mpmath.sqrt(2))) / 2,
-    "silu": lambda v: v / (1 + mpmath.exp(-v)) if -v < HUGE else mpmath.mpf(0),
-}
-
-
+@functools.cache
 def _function(name: str):
-    """The mpmath function of an elementwise row: g, g′ or g″."""
-    base = name.rstrip("'")
-    fn = FUNCTIONS.get(base)
-    if fn is None:
+    """The mpmath function of an elementwise row (g, g′ or g″), from the row; nan outside its domain
+    (a complex value) and for arguments beyond HUGE, where no sample point's value has meaning."""
+    row = OPS.get(name)
+    if row is None or row.precise is None:
         raise ArithmeticError(f"no high-precision function for {name}")
-    order = len(name) - len(base)
-    return fn if order == 0 else (lambda v: mpmath.diff(fn, v, order))
+    fn = row.precise(mpmath)
+
+    def guarded(v):
+        if not abs(v) < HUGE:
+            return mpmath.nan
+        out = fn(v)
+        return out if isinstance(out, mpmath.mpf) else mpmath.nan
+
+    return guarded
 
 
 def _binary(method):
@@ -117,13 +100,13 @@ class Precise:
         return bool(self.v)
 
     def exp(self):  # numpy's exp on object arrays (declared functions' instances use it)
-        return Precise(FUNCTIONS["exp"](self.v))
+        return Precise(_function("exp")(self.v))
 
     def sin(self):
-        return Precise(FUNCTIONS["sin"](self.v))
+        return Precise(_function("sin")(self.v))
 
     def cos(self):
-        return Precise(FUNCTIONS["cos"](self.v))
+        return Precise(_function("cos")(self.v))
 
 
 def _real(v):

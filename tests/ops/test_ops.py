@@ -8,6 +8,7 @@ checked against finite differences, row by row, in tests/witness/test_engine.py.
 from __future__ import annotations
 
 import zlib
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -148,3 +149,32 @@ def test_the_schema_documents_every_function():
     described = problem_schema()["$defs"]["expression"]["description"]
     for name, doc in FUNCTIONS.items():
         assert f"{name}: {doc}" in described and name in RESERVED_NAMES
+
+
+ELEMENTWISE_ROWS = sorted(n for n, row in OPS.items() if row.d is not None)
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE_ROWS)
+def test_certified_evaluation_and_the_precise_engine_read_every_elementwise_row(name):
+    """The row's sympy meaning evaluates on balls (its `ball` rule, when the meaning is a function of
+    its own) and the ball holds the row's `precise` value at 50 digits, which matches its float `scalar`."""
+    import mpmath
+
+    from derivcheck.verdict.numeval import Compiled
+    from derivcheck.witness.precise import Precise
+
+    row = OPS[name]
+    t = sp.Symbol("t", real=True)
+    compiled = Compiled([t], [row.meaning(sp)(t)])
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    lo, hi = row.domain
+    for v in rng.uniform(lo, hi, size=4):
+        if row.kink is not None and abs(v) < 0.2:
+            v += 0.5
+        exact = Fraction(float(v))
+        with mpmath.workdps(50):
+            precise = Precise.lift(exact).through(row).v
+            (mid, rad), = compiled.balls([exact], 50)
+            assert abs(mid - precise) <= rad + mpmath.mpf(10) ** -45 * (1 + abs(precise)), (name, v)
+            assert rad <= mpmath.mpf(10) ** -40 * (1 + abs(precise)), (name, v, rad)
+        assert float(precise) == pytest.approx(row.scalar(float(v)), rel=1e-12, abs=1e-12)
