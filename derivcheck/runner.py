@@ -31,6 +31,7 @@ class Request:
     claims: bool = True  # check the claims (steps, graph, hessian and grad's derivative do not)
     require_claims: bool = False  # a problem without claims is an error, not a derivation (--require-claims)
     closed_forms: bool = False  # sympy's closed forms beside passing claims, for the reader of `solve`
+    truth_texts: str = "all"  # "failing": the true derivative's text only on claims that do not pass (check's text)
     steps: bool = False  # the chain-rule steps of the derivative the problem is about (solve)
     steps_of: tuple | None = None  # (of, wrt): the steps of that derivative (derivcheck steps)
     expand: bool = False  # tensor steps entry by entry too, never shortened (--expand, LaTeX)
@@ -143,12 +144,9 @@ def run_model(model, request: Request, *, progress: Progress | None = None, done
     progress = progress or Progress()
     problem = model.problem
     _fixed_matrices_invertible(model)
-    if request.audit:
-        from derivcheck.verdict.audit import checker_class
-
-        Checker = checker_class(Checker)  # noqa: N806 - the audit's Checker remembers each truth
     checker = Checker(model, seed=request.seed, samples=request.samples, timeout=request.timeout)
     checker.closed_forms = request.closed_forms
+    checker.truth_texts = request.truth_texts
     step = step_limit(checker.timeout)
 
     def phase(kind: str, steps: int = 1, **info) -> None:

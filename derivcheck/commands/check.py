@@ -98,7 +98,9 @@ def check(ctx, paths, fmt, jobs, shard, fail_fast, quiet, require_claims, allow_
     from derivcheck.pool import run_all
     from derivcheck.report import emit, summary
 
-    options = dict(seed=seed, samples=samples, timeout=timeout, require_claims=require_claims)
+    # text, junit and github print the true derivative only for a claim that does not pass; JSON has it for every claim
+    options = dict(seed=seed, samples=samples, timeout=timeout, require_claims=require_claims,
+                   truth_texts="all" if fmt == "json" else "failing")
     results: dict = {}
     stream = fmt == "text"  # one line per problem as it is decided; the machine formats at the end
     from derivcheck.report.progress import ProgressBar

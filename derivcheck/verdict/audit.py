@@ -17,27 +17,13 @@ PASSING = ("proved", "verified")
 
 
 def audit_claims(checker, before_each, kinds=None) -> tuple:
-    """A ClaimAudit per claim; `checker` is a checker_class(Checker); `before_each()` starts each step's deadline."""
+    """A ClaimAudit per claim (every mutant of a claim shares the Checker's truth); `before_each()` starts
+    each step's deadline."""
     audits = []
     for claim in checker.model.claims:
         before_each()
         audits.append(audit_claim(checker, claim, before_each, kinds=kinds))
     return tuple(audits)
-
-
-def checker_class(base):
-    """The Checker, remembering each true derivative: every mutant of a claim has the same truth,
-    so it is derived and compiled once (the claim's own value is still checked from scratch)."""
-
-    class AuditChecker(base):
-        def truth(self, claim):
-            key = (claim.of, tuple(claim.wrt), bool(claim.spec.diagonal))
-            cache = self.__dict__.setdefault("_truths", {})
-            if key not in cache:
-                cache[key] = super().truth(claim)
-            return cache[key]
-
-    return AuditChecker
 
 
 def audit_claim(checker, claim, before_each=None, kinds=None) -> ClaimAudit:

@@ -11,6 +11,7 @@ points, so a difference too small for sampling is still found.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from fractions import Fraction
 
@@ -56,7 +57,10 @@ class Checker:
         self._rng = random.Random(self.seed)
         self._node_fns: dict = {}
         self._compiled: dict = {}
+        self._truths: dict = {}  # (of, wrt, diagonal) → the true derivative
+        self._balls: dict = {}  # (id(point), instance, digits) → (point, symbol → ball, node → failure)
         self.closed_forms = True  # show sympy's matrix-calculus answer beside passing claims
+        self.truth_texts = "all"  # or "failing": the true derivative's text only where the report shows it
 
     # --- points -----------------------------------------------------------
     def point(self, i: int) -> dict:
@@ -108,19 +112,26 @@ class Checker:
 
     def balls_at(self, point: dict, j: int, digits: int, nodes: list | None = None):
         """Every input symbol and the symbols of `nodes` (default: all) → its ball at the point,
-        or INVALID / UNSURE."""
-        values = {}
-        for name in self.graph.inputs:
-            for s, v in zip(self.sym.symbols[name].flat, np.asarray(point[name], dtype=object).flat):
-                values[s] = Fraction(v)
+        or INVALID / UNSURE. A node's balls at a point and precision are computed once and reused by
+        every claim and every later call (the point is kept with them, so its id stays its own)."""
+        known = self._balls.get((id(point), j, digits))
+        if known is None:
+            values = {}
+            for name in self.graph.inputs:
+                for s, v in zip(self.sym.symbols[name].flat, np.asarray(point[name], dtype=object).flat):
+                    values[s] = Fraction(v)
+            known = self._balls[(id(point), j, digits)] = (point, values, {})
+        _, values, failed = known  # failed: node → INVALID / UNSURE, or None when its balls are in values
         for node in self.graph.node_names if nodes is None else nodes:
-            outs, free, fn = self.node_fn(node, j)
-            results = fn.balls([values[s] for s in free], digits)
-            for s, r in zip(outs, results):
-                if isinstance(r, str):
-                    return r
-                values[s] = r
-        return values
+            if node not in failed:
+                outs, free, fn = self.node_fn(node, j)
+                results = fn.balls([values[s] for s in free], digits)
+                failed[node] = next((r for r in results if isinstance(r, str)), None)
+                if failed[node] is None:
+                    values.update(zip(outs, results))
+            if failed[node] is not None:
+                return failed[node]
+        return dict(values)
 
     def values_at(self, point: dict, j: int, digits: int) -> dict:
         """Midpoints of balls_at (mpmath.nan where undefined): for diagnoses and reports."""
@@ -203,13 +214,20 @@ class Checker:
         try:
             truth = self.truth(claim)
             value = self.reorder(self.sym.evaluate(claim.eqns, claim.target), claim)
-            return self.compare(claim, base, truth, value)
+            return self.with_truth_text(self.compare(claim, base, truth, value), truth)
         except (RecursionError, MemoryError):
             raise
         except Exception as exc:  # noqa: BLE001 - one claim's internal error must not take the file down
             return ClaimResult(**base, verdict="error", passed=False, internal=True,
                                message=f"internal error while checking this claim ({type(exc).__name__}: "
                                        f"{str(exc)[:200]}); this is a bug in derivcheck, please report it")
+
+    def with_truth_text(self, result: ClaimResult, truth: np.ndarray) -> ClaimResult:
+        """The true derivative as text (substituted and in node names): substituting and printing cost
+        more than many verdicts, so with truth_texts == "failing" only claims that do not pass get it."""
+        if self.truth_texts == "failing" and result.passed:
+            return result
+        return dataclasses.replace(result, truth_text=_text(self.sym.substitute(truth)), truth_nodes=_text(truth))
 
     def convention_shape(self, claim) -> tuple:
         if not claim.spec.wrt_first or claim.spec.diagonal:
@@ -225,13 +243,19 @@ class Checker:
         return np.transpose(value, tuple(range(r, value.ndim)) + tuple(range(r))) if value.ndim else value
 
     def truth(self, claim) -> np.ndarray:
-        if len(claim.wrt) == 1:
-            return self.sym.derivative(claim.of, claim.wrt[0])
-        full = self.sym.total(self.sym.derivative(claim.of, claim.wrt[0]), claim.wrt[1])
-        if claim.spec.diagonal:
-            n = int(np.prod(self.graph.shapes[claim.wrt[0]], dtype=int))
-            return np.diagonal(full.reshape(n, n)).reshape(self.graph.shapes[claim.wrt[0]]).copy()
-        return full
+        """The true derivative, derived once per (of, wrt) and shared by every claim about it, so that
+        its compiled form and its values at the points are shared too (nobody writes into it)."""
+        of, wrt = claim.of, tuple(claim.wrt)
+        diagonal = len(wrt) == 2 and bool(claim.spec.diagonal)
+        if (of, wrt[:1], False) not in self._truths:
+            self._truths[of, wrt[:1], False] = self.sym.derivative(of, wrt[0])
+        if (of, wrt, diagonal) not in self._truths:
+            full = self.sym.total(self._truths[of, wrt[:1], False], wrt[1])
+            if diagonal:
+                n = int(np.prod(self.graph.shapes[wrt[0]], dtype=int))
+                full = np.diagonal(full.reshape(n, n)).reshape(self.graph.shapes[wrt[0]]).copy()
+            self._truths[of, wrt, diagonal] = full
+        return self._truths[of, wrt, diagonal]
 
     def wrong_shape(self, claim, base: dict, written: tuple) -> ClaimResult:
         diagnosis = shape_diagnosis(claim.shape, written, len(self.graph.shapes[claim.of]), claim.spec.wrt_first)
@@ -298,8 +322,7 @@ class Checker:
         early = None if spec.approx else self.prove(truth, value, cheap=True)
         found = self.sample(claim, truth, value, proved=early is not None and early.outcome == "proved")
         rows = found["rows"]
-        base = {**base, "points_used": len(rows), "truth_text": _text(self.sym.substitute(truth)),
-                "truth_nodes": _text(truth)}
+        base = {**base, "points_used": len(rows)}
         notes = self.witness.notes(found) + _undecidable_note(found["undecidable"])
         if found["inconsistency"] is not None:
             point, s, eng, what = found["inconsistency"]

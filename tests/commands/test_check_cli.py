@@ -222,6 +222,17 @@ def test_json_is_one_document_with_spec_keys():
     assert {"index", "name", "of", "wrt", "verdict", "max_rel_error", "counterexample"} <= set(wrong[0])
 
 
+def test_true_derivative_text_where_each_format_shows_it():
+    """Text prints the true derivative under a claim that does not pass (and only there, so check
+    does not build it for the others); JSON carries it for every claim."""
+    code, out, _ = cli("check", FAIL / "wrong.yaml")
+    assert code == 1
+    assert out.count("true derivative:") == 1 and "true derivative: x**2" in out
+    _, out, _ = cli("check", FAIL / "wrong.yaml", "--format", "json")
+    claims = json.loads(out)["problems"][0]["claims"]
+    assert [c["true"] for c in claims] == ["2*x*y", "x**2", "2*y"]
+
+
 def test_no_progress_bar_when_stderr_is_not_a_terminal():
     _, _, err = cli("check", PASS)
     assert "checking" not in err and "━" not in err
