@@ -16,6 +16,7 @@ from fractions import Fraction
 
 from derivcheck.ops import AXIS_FUNCTIONS, LATEX
 from derivcheck.lang.texnames import escape_text, name_latex
+from derivcheck.safetext import escape
 
 VERDICT_WORDS = {"proved": "proved", "verified": "verified numerically", "expected-fail": "wrong, as expected",
                  "approximate": "approximation", "wrong": "wrong", "error": "error",
@@ -320,7 +321,8 @@ def table_latex(dv) -> str:
 
 
 def _comment(text: str) -> str:
-    return " ".join(str(text).split()).replace("%", "\\%")
+    """One comment line whatever the text holds: no line break, no control character."""
+    return escape(" ".join(str(text).split())).replace("%", "\\%")
 
 
 def claim_rhs(c) -> str:

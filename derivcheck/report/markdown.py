@@ -6,15 +6,33 @@ derivcheck.report.latex_out inside `aligned`. Imports neither sympy nor rich.
 
 from __future__ import annotations
 
+import re
+
 from derivcheck.report.latex_out import (VERDICT_WORDS, align_block, claim_lhs, claim_rhs, derivation_rows,
                                          expr_latex, first_wrong_sentence, inline_partial, name_latex, partial,
                                          truth_rhs,
                                          value_latex)
 from derivcheck.report import mark
+from derivcheck.safetext import escape
+
+_MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-.!|$~])")
 
 
 def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _text(text) -> str:
+    """The file author's words (a title, a name, a message) as literal text: no markup, HTML or math."""
+    plain = escape(" ".join(str(text).split())).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKUP.sub(r"\\\1", plain)
+
+
+def _code(text) -> str:
+    """A code span that no backtick inside can close (CommonMark: a longer fence)."""
+    plain = escape(" ".join(str(text).split()))
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", plain)), default=0) + 1)
+    return f"{fence} {plain} {fence}"
 
 
 def _display(block: str) -> str:
@@ -47,25 +65,25 @@ def claim_item(c, entry_indices=None) -> str:
         word += " (but marked `expect: fails`)"
     rhs = claim_rhs(c) if c.verdict != "error" else None
     line = f"- {sign} **{word}**: " + (f"${claim_lhs(c, entry_indices)} = {rhs}$" if rhs is not None
-                                      else f"`{c.claim_text}`")
+                                      else _code(c.claim_text))
     if c.name and not c.name.startswith("claim "):
-        line += f" ({_cell(c.name)})"
+        line += f" ({_text(c.name)})"
     if c.verdict in ("wrong", "expected-fail") and (c.truth_nodes or c.truth_text):
         line += f"; true: ${truth_rhs(c)}$"
     if c.verdict == "approximate" and c.max_rel_error is not None:
         line += f"; relative error {c.max_rel_error:.3g}"
     if c.verdict == "error" and c.message:
-        line += f" — {_cell(c.message)}"
+        line += f" — {_text(c.message)}"
     return line
 
 
 def problem_markdown(r) -> str:
     first_wrong = r.first_wrong
-    out = [f"## {_cell(r.title or r.id)}", "", f"`{r.file}`", ""]
+    out = [f"## {_text(r.title or r.id)}", "", _code(r.file), ""]
     if r.error is not None:
         e = r.error
         where = f"{r.file}:{e.get('line')}:{e.get('column')}" if e.get("line") else r.file
-        out += [f"**error:** `{where}: {e['message']}`", ""]
+        out += ["**error:** " + _code(f"{where}: {e['message']}"), ""]
         return "\n".join(out)
     for of, wrt, text in r.derived:
         out += [_display(f"{partial(of, wrt)} = {expr_latex(text)}"), ""]

@@ -71,3 +71,23 @@ def test_a_file_name_that_is_not_utf8_gives_valid_utf8_json(tmp_path):
     [problem] = document["problems"]
     assert problem["file"] == "./bad\\xff\\xfe.yaml"
     assert problem["file"].encode("utf-8")  # no lone surrogate: encodes without an error
+
+
+def test_markdown_shows_the_authors_text_literally(tmp_path):
+    """No HTML, links, math or code-span breakouts from a title, a claim's name, its text or the file name."""
+    (tmp_path / "p`q.yaml").write_text(
+        'title: "T <script>x</script> [l](javascript:y) $\\\\input{a}$"\n'
+        'inputs: [x]\nnodes: {f: x**2}\n'
+        'claims:\n  - {wrt: x, is: "2*x ` <b>", name: "n <i>x</i>"}\n', encoding="utf-8")
+    out = run("solve", "--format", "markdown", "p`q.yaml", cwd=tmp_path).stdout.decode()
+    assert "## T &lt;script&gt;x&lt;/script&gt; \\[l\\]\\(javascript:y\\) \\$\\\\input\\{a\\}\\$\n" in out
+    assert "\n`` p`q.yaml ``\n" in out
+    assert "`` 2*x ` <b> `` (n &lt;i&gt;x&lt;/i&gt;)" in out
+    assert "<script>" not in out and "<i>" not in out
+
+
+def test_latex_comments_hold_the_title_on_one_line(tmp_path):
+    (tmp_path / "p.yaml").write_text('title: "T\\n\\\\input{/etc/passwd} \\e[2K"\n' + PROBLEM % "ok", encoding="utf-8")
+    out = run("solve", "--format", "latex", "p.yaml", cwd=tmp_path).stdout.decode()
+    assert "% T \\input{/etc/passwd} \\x1b[2K\n" in out
+    assert all(not line.startswith("\\input") for line in out.splitlines())
