@@ -35,6 +35,7 @@ class Request:
     steps: bool = False  # the chain-rule steps of the derivative the problem is about (solve)
     steps_of: tuple | None = None  # (of, wrt): the steps of that derivative (derivcheck steps)
     expand: bool = False  # tensor steps entry by entry too, never shortened (--expand, LaTeX)
+    steps_latex: bool = False  # the steps typeset as LaTeX too (--format latex or markdown)
     first_wrong: bool = False  # the first wrong step of a claimed derivation
     audit: bool = False  # the mutation audit of every passing claim
     hessian: tuple | None = None  # (of or None, wrt or None): the Hessian diagonal comparison
@@ -178,8 +179,9 @@ def run_model(model, request: Request, *, progress: Progress | None = None, done
 
         # solve's derivation spans the claims: a claim's worth of time for each
         phase("steps", steps=1 if request.steps_of else max(1, len(model.claims)))
-        out["steps"] = ([derive(checker, *_names(checker, request.steps_of), expand=request.expand)] if request.steps_of
-                        else derivations_for(checker, expand=request.expand))
+        tex = request.steps_latex
+        out["steps"] = ([derive(checker, *_names(checker, request.steps_of), expand=request.expand, tex=tex)]
+                        if request.steps_of else derivations_for(checker, expand=request.expand, tex=tex))
     if request.hessian:
         from derivcheck.verdict import hessian
 

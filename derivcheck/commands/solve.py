@@ -24,7 +24,7 @@ def solve(ctx, files, fmt, require_claims, expand, verbose, seed, samples, timeo
 
     shown = fmt in ("text", "latex", "markdown")  # JSON shows no steps or closed forms: not computed
     options = dict(seed=seed, samples=samples, timeout=timeout, closed_forms=shown, steps=shown, first_wrong=True,
-                   expand=expand or fmt in ("latex", "markdown"),
+                   expand=expand or fmt in ("latex", "markdown"), steps_latex=fmt in ("latex", "markdown"),
                    require_claims=require_claims, ir=verbose and fmt == "text")
     results = run_all(list(files), jobs=1, deadline=deadline(timeout), options=options, inputs=stdin_inputs(files))
     emit.results(results, fmt)

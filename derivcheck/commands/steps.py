@@ -19,7 +19,7 @@ from derivcheck.commands.options import FORMATS, common, run_one
 def steps(ctx, file, of, wrt, fmt, expand, seed, samples, timeout):
     """The chain-rule derivation of ∂OF/∂WRT alone."""
     result = run_one(ctx, file, seed=seed, samples=samples, timeout=timeout, claims=False, steps_of=(of, wrt),
-                     expand=expand or fmt in ("latex", "markdown"))
+                     expand=expand or fmt in ("latex", "markdown"), steps_latex=fmt in ("latex", "markdown"))
     from derivcheck.report.steps_text import render_steps
 
     render_steps(result.steps[0], fmt, source=file)

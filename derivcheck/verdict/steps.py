@@ -30,9 +30,10 @@ def on_paths(sym, f: str, v: str) -> list:
     return [n for n in sym.graph.node_names if n in below and n in above]
 
 
-def derive(checker, f: str, v: str, expand: bool = False) -> Derivation:
+def derive(checker, f: str, v: str, expand: bool = False, tex: bool = False) -> Derivation:
     """The steps of ∂f/∂v. A tensor problem gets its matrix form; the entry-wise steps are
-    built only for scalars or with `expand` (they are what would otherwise be cut)."""
+    built only for scalars or with `expand` (they are what would otherwise be cut), and
+    typeset as LaTeX only with `tex` (for the LaTeX and Markdown formats)."""
     from derivcheck.verdict.steps_matrix import adjoints, is_tensor
 
     sym = checker.sym
@@ -44,7 +45,7 @@ def derive(checker, f: str, v: str, expand: bool = False) -> Derivation:
         return Derivation(f, v, (), "", "", "", (), table, point, adjoints=matrix, expanded=False)
     brief = (lambda text: text) if expand else bounded
     members = set(nodes) | {v}
-    tex = Tex(sym)
+    tex = Tex(sym) if tex else NoTex(sym)
     partials, partials_tex = [], []
     for child in reversed(nodes):
         for parent in sym.parents[child]:
@@ -68,17 +69,32 @@ def derive(checker, f: str, v: str, expand: bool = False) -> Derivation:
 
 
 SIMPLIFY_OPS = 60
+TERM_BUDGET = 400  # a polynomial is written expanded only when it has at most this many terms
 
 
 def _simplified(e):
-    """Expanded polynomials as on a solution sheet; simplify only small entries (it can take minutes),
-    and never sign/Abs (simplify turns them into Piecewise)."""
+    """Expanded polynomials as on a solution sheet, within the term budget; simplify only small
+    entries (it can take minutes), and never sign/Abs (simplify turns them into Piecewise)."""
     e = sp.sympify(e)
     if e.is_polynomial():
-        return sp.expand(e)
+        return sp.expand(e) if expanded_terms(e) <= TERM_BUDGET else e
     if e.has(sp.Abs, sp.sign) or sp.count_ops(e) > SIMPLIFY_OPS:
         return e
     return sp.simplify(e)
+
+
+def expanded_terms(e) -> int:
+    """An upper bound on the terms of expand(e), from its tree alone ((a + b + c)^n has C(n+2, 2))."""
+    from math import comb, prod
+
+    if e.is_Add:
+        return sum(expanded_terms(a) for a in e.args)
+    if e.is_Mul:
+        return prod(expanded_terms(a) for a in e.args)
+    if e.is_Pow and e.exp.is_Integer and e.exp > 0:
+        k = expanded_terms(e.base)
+        return comb(int(e.exp) + k - 1, k - 1)
+    return 1
 
 
 class Tex:
@@ -105,6 +121,16 @@ class Tex:
 
     def partial(self, f: str, v: str) -> str:
         return "\\frac{\\partial " + self.name(f) + "}{\\partial " + self.name(v) + "}"
+
+
+class NoTex(Tex):
+    """Where no LaTeX is printed (text, JSON): sympy's LaTeX of a large result costs more than the rest."""
+
+    def expr(self, expr) -> str:
+        return ""
+
+    def __call__(self, array) -> str:
+        return ""
 
 
 def _path_sum(sym, f: str, v: str, nodes: list, *, d=d, dot: str = "·", left: str = "(", right: str = ")") -> str:
@@ -219,7 +245,7 @@ def _num(value) -> str:
     return "[" + ", ".join(_num(x) for x in array) + "]"
 
 
-def derivations_for(checker, expand: bool = False) -> list:
+def derivations_for(checker, expand: bool = False, tex: bool = False) -> list:
     """The steps solve prints: those of the derivative the problem is about — the output with
     respect to the first claimed input (else the first claim of the output, else the first claim)."""
     pairs = []
@@ -231,4 +257,4 @@ def derivations_for(checker, expand: bool = False) -> list:
         pairs = [(output, name) for name in checker.graph.inputs]
     chosen = ([p for p in pairs if p[0] == output and p[1] in checker.graph.inputs]
               or [p for p in pairs if p[0] == output] or pairs)
-    return [derive(checker, *chosen[0], expand=expand)] if chosen else []
+    return [derive(checker, *chosen[0], expand=expand, tex=tex)] if chosen else []

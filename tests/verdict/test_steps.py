@@ -117,3 +117,35 @@ def test_steps_on_a_bad_file_is_located(invoke, write_problem):
     code, out, err = invoke("steps", path, "--of", "f", "--wrt", "x")
     assert code == 2
     assert re.match(rf"^{re.escape(str(path))}:3:\d+: error: ", err), err
+
+
+def test_a_polynomial_beyond_the_term_budget_stays_factored(invoke, write_problem):
+    """(x + y + 1)^400 would expand to 80,200 terms: the steps keep the factored form."""
+    path = write_problem("inputs: [x, y]\nnodes: {f: (x + y + 1)**400}\n")
+    code, out, err = invoke("steps", path, "--of", "f", "--wrt", "x", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["result"] == "400*(x + y + 1)**399"
+
+
+def test_a_small_polynomial_is_still_written_expanded(invoke, write_problem):
+    path = write_problem("inputs: [x, y]\nnodes: {f: (x + y + 1)**3}\n")
+    code, out, err = invoke("steps", path, "--of", "f", "--wrt", "x", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["result"] == "3*x**2 + 6*x*y + 3*y**2 + 6*x + 6*y + 3"
+
+
+def test_latex_steps_carry_the_typeset_result(invoke):
+    code, out, err = invoke("steps", SEED_1B, "--of", "l", "--wrt", "x", "--format", "latex")
+    assert code == 0, err
+    assert "48 x^{2} + 16 x y" in out
+
+
+def test_expanded_terms_bounds_the_expansion():
+    import sympy as sp
+
+    from derivcheck.verdict.steps import expanded_terms
+
+    x, y, z = sp.symbols("x y z")
+    for e in [(x + y + 1) ** 5, (x + y) * (x - y) ** 3 + z, (x + 2 * y + z) ** 4 * (x + 1)]:
+        assert len(sp.Add.make_args(sp.expand(e))) <= expanded_terms(e)
+    assert expanded_terms((x + y + 1) ** 400) == 80_601
