@@ -299,8 +299,7 @@ class Parser(Commands):
     def apply(self, fname: str, tok: _Tok, primes: int = 0) -> _E:
         """A function applied to a group, or to one atom when that reading is certain."""
         src = (tok.text if tok.kind == "cmd" else fname) + "'" * primes
-        if self.at("^"):
-            self.fail(f"a power of {src} is ambiguous: write {src}(x)^2")
+        exponent = self.function_power(src) if self.at("^") else None
         t = self.peek()
         if primes and fname not in self.functions and fname not in ELEMENTWISE:
             self.fail(f"{src}: only elementwise and declared functions have derivatives f'(x)")
@@ -325,8 +324,28 @@ class Parser(Commands):
             return _E(f"sum({args[0].text})", ATOM, ())
         call = _call(name, *args)
         if fname in self.functions:  # a declared function acts elementwise
-            return _E(call.text, ATOM, args[0].shape)
-        return call
+            call = _E(call.text, ATOM, args[0].shape)
+        return self.power(call, _E(exponent, ATOM, ())) if exponent else call
+
+    def function_power(self, src: str) -> str:
+        """`\\tanh^2(x)` is tanh(x)^2, as every sheet means it; any other power of a function
+        (`\\sin^{-1}`, `\\sin^2 x` without parentheses) is ambiguous."""
+        start = self.i
+        self.next()
+        braced = self.at("{")
+        if braced:
+            self.next()
+        t = self.next()
+        if braced and not self.at("}"):
+            t = None
+        elif braced:
+            self.next()
+        after = self.peek()
+        if t is None or t.kind != "num" or not t.text.isdigit() or int(t.text) < 2 \
+                or not (after.kind == "sym" and after.text == "("):
+            self.i = start
+            self.fail(f"a power of {src} is ambiguous: write {src}(x)^2")
+        return t.text
 
     def axis(self) -> int:
         """_{\\text{axis}=0} after sum, mean, softmax or logsumexp (as derivcheck writes it)."""
