@@ -1,18 +1,20 @@
-"""Reuse `check` results across runs, as ruff and mypy do, without ever serving a stale verdict.
+"""Reuse `check` and `solve` results across runs, as ruff and mypy do, without ever serving a stale verdict.
 
 A result is stored under a key that hashes everything it depends on: the file's bytes and
 the path it was given as (the id, hence the seed, comes from the file name), the options
-(seed, samples, timeout), derivcheck's version and a hash of its own source (so any code
+(seed, samples, timeout, and what the command shows: steps, closed forms, ...), derivcheck's version and a hash of its own source (so any code
 change starts afresh), the versions of sympy, mpmath, numpy and symengine, the Python version
 and the symbolic backend chosen by DERIVCHECK_SYMBOLIC. Only reproducible results are kept:
-never an internal error or an undecided claim (a time or memory limit depends on the machine).
+never an internal error or an undecided claim (a time or memory limit depends on the machine), nor
+a result whose steps were cut off by their deadline.
 
-Entries are JSON, not pickle, so a cache folder from elsewhere cannot run code; each holds its
-key, and an entry that does not parse, does not match its key or does not decode is ignored.
+Entries are JSON, not pickle, so a cache folder from elsewhere cannot run code (tags name the
+result classes of results.py, the only ones ever built from an entry); each holds its key, and an
+entry that does not parse, does not match its key or does not decode is ignored.
 Writes go to a temporary file that is renamed into place, so parallel writers are safe.
 
 Where: `.derivcheck_cache/` in the working directory (like `.ruff_cache/`, so a CI job can
-keep it between runs), or DERIVCHECK_CACHE_DIR. `check --no-cache` or DERIVCHECK_NO_CACHE=1
+keep it between runs), or DERIVCHECK_CACHE_DIR. `--no-cache` or DERIVCHECK_NO_CACHE=1
 turns it off. The folder ignores itself in git and is marked with a CACHEDIR.TAG.
 """
 
@@ -26,13 +28,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from derivcheck.results import ClaimResult, Counterexample, ProblemResult
+from derivcheck.results import Adjoint, ClaimResult, Counterexample, Derivation, ProblemResult
 
 FORMAT = 1
 DEFAULT_DIR = ".derivcheck_cache"
 REPRODUCIBLE = {"proved", "verified", "expected-fail", "wrong", "approximate", "inconsistent"}
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# a derivcheck result cache: safe to delete\n"
 _environment: str | None = None
+_CLASSES = {cls.__name__: cls for cls in (ProblemResult, ClaimResult, Counterexample, Derivation, Adjoint)}
 
 
 def enabled(no_cache: bool = False) -> bool:
@@ -73,12 +76,14 @@ def key(path: str, data: bytes, options: dict) -> str:
     return digest.hexdigest()
 
 
-def reproducible(result: ProblemResult) -> bool:
-    """Whether running again anywhere gives the same result (no limit hit, no internal error), and
-    whether it holds only what `check` computes."""
-    extras = (result.steps, result.first_wrong, result.hessian, result.graph)
-    return (not result.internal and not result.limit and all(x is None for x in extras) and not result.audits
-            and all(map(_reproducible_claim, result.claims)))
+def reproducible(result: ProblemResult, options: dict) -> bool:
+    """Whether running again anywhere gives the same result: no limit hit, no internal error, every
+    claim decided by the file alone, and the steps there when they were asked for (a deadline cuts
+    them off on a slow machine)."""
+    if result.internal or result.limit or not all(map(_reproducible_claim, result.claims)):
+        return False
+    wanted = options.get("steps") or options.get("steps_of")
+    return result.error is not None or not wanted or result.steps is not None
 
 
 def _reproducible_claim(claim: ClaimResult) -> bool:
@@ -87,18 +92,35 @@ def _reproducible_claim(claim: ClaimResult) -> bool:
     return claim.verdict in REPRODUCIBLE
 
 
-def encode(result: ProblemResult) -> dict:
-    return dataclasses.asdict(result)
+def encode(value):
+    """JSON with tags for what JSON lacks: the result classes (by name), tuples, dicts with keys
+    other than text. Anything else (a Fraction, an mpf, ...) raises TypeError: not stored."""
+    cls = type(value)
+    if _CLASSES.get(cls.__name__) is cls:
+        return {"$": cls.__name__, "fields": {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    if cls is tuple:
+        return {"$": "tuple", "items": [encode(v) for v in value]}
+    if cls is dict:
+        return {"$": "dict", "items": [[encode(k), encode(v)] for k, v in value.items()]}
+    if cls is list:
+        return [encode(v) for v in value]
+    if value is None or cls in (str, bool, int, float):
+        return value
+    raise TypeError(f"a {cls.__name__} is not cached")
 
 
-def decode(data: dict) -> ProblemResult:
-    claims = []
-    for claim in data["claims"]:
-        example = claim["counterexample"]
-        claims.append(ClaimResult(**{**claim, "counterexample": example and Counterexample(**example)}))
-    indices = {int(k): v for k, v in data["entry_indices"].items()}  # JSON keys are text
-    return ProblemResult(**{**data, "claims": tuple(claims), "derived": tuple(map(tuple, data["derived"])),
-                            "entry_indices": indices, "audits": tuple(data["audits"])})
+def decode(data):
+    """encode's inverse; builds nothing but the result classes (KeyError/TypeError on anything else)."""
+    if isinstance(data, list):
+        return [decode(v) for v in data]
+    if not isinstance(data, dict):
+        return data
+    tag = data["$"]
+    if tag == "tuple":
+        return tuple(decode(v) for v in data["items"])
+    if tag == "dict":
+        return {decode(k): decode(v) for k, v in data["items"]}
+    return _CLASSES[tag](**{name: decode(v) for name, v in data["fields"].items()})
 
 
 class ResultCache:
@@ -111,6 +133,34 @@ class ResultCache:
     @classmethod
     def open(cls, options: dict, *, no_cache: bool = False) -> ResultCache:
         return cls(folder() if enabled(no_cache) else None, options)
+
+    def run(self, paths: list, *, jobs: int, deadline: float, inputs: dict | None = None, on_result=None) -> list:
+        """pool.run_all with `options` through the cache: a result it holds is reused, every other file
+        is checked in a worker, from the very bytes its key was made of, and stored. Results in the order
+        of `paths`; `on_result(index, result)` as each is known (the held ones first)."""
+        sources = {**self.sources(paths), **(inputs or {})}
+        results: list = [None] * len(paths)
+
+        def known(index: int, result: ProblemResult) -> None:
+            results[index] = result
+            if on_result:
+                on_result(index, result)
+
+        for index, path in enumerate(paths):
+            if (hit := self.load(path, sources.get(path))) is not None:
+                known(index, hit)
+        todo = [i for i, result in enumerate(results) if result is None]
+
+        def checked(k: int, result: ProblemResult) -> None:
+            self.store(paths[todo[k]], sources.get(paths[todo[k]]), result)
+            known(todo[k], result)
+
+        if todo:
+            from derivcheck.pool import run_all
+
+            run_all([paths[i] for i in todo], jobs=jobs, deadline=deadline, options=self.options, inputs=sources,
+                    on_result=checked)
+        return results
 
     def sources(self, paths: list) -> dict:
         """Each file's bytes, read here once: the cache key and the worker both use them."""
@@ -131,24 +181,25 @@ class ResultCache:
         try:
             entry = json.loads((self.entries / f"{wanted}.json").read_text(encoding="utf-8"))
             result = decode(entry["result"]) if entry.get("key") == wanted else None
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
             return None  # missing or corrupt: check the file again
-        if result is not None:
-            self.hits += 1
+        if not isinstance(result, ProblemResult):
+            return None
+        self.hits += 1
         return result
 
     def store(self, path: str, data: bytes | None, result: ProblemResult) -> None:
-        if self.entries is None or data is None or path == "-" or not reproducible(result):
+        if self.entries is None or data is None or path == "-" or not reproducible(result, self.options):
             return
-        entry = {"key": key(path, data, self.options), "result": encode(result)}
         try:
+            entry = {"key": key(path, data, self.options), "result": encode(result)}
             text = json.dumps(entry)
             if decode(json.loads(text)["result"]) != result:
                 return  # a value JSON cannot carry exactly: never store an approximation
             self._prepare()
             handle, temporary = tempfile.mkstemp(dir=self.entries, suffix=".tmp")
-        except (OSError, ValueError, TypeError):
-            return  # a read-only disk only costs speed
+        except (OSError, ValueError, TypeError, KeyError, RecursionError):
+            return  # a read-only disk, or a value JSON cannot carry, only costs speed
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 out.write(text)

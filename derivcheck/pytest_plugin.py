@@ -7,7 +7,8 @@ every solution sheet (`.md`/`.txt`/`.tex` holding a derivcheck block) with one i
 found, named `line N: <claimed side>`;
 a failing item shows the verdict, counterexample and diagnosis. A file that cannot be
 loaded is one failing item, `load`, with the located error. Without the option nothing
-is collected and nothing else changes.
+is collected and nothing else changes. Results are reused from `.derivcheck_cache/` as by
+`derivcheck check` (same key rules; DERIVCHECK_NO_CACHE=1 turns it off).
 
 pytest imports this module in every run of every project where derivcheck is installed,
 so it imports nothing but pytest at import time; derivcheck's numeric and symbolic code
@@ -67,13 +68,13 @@ class ProblemFile(pytest.File):
     when collected: one item per claim carries its verdict."""
 
     def collect(self):
-        from derivcheck.pool import run_all
+        from derivcheck.cache import ResultCache
         from derivcheck.runner import deadline
 
         config = self.config
         options = dict(seed=config.getoption("derivcheck_seed", default=None),
                        samples=config.getoption("derivcheck_samples", default=None))
-        result = run_all([str(self.path)], jobs=1, deadline=deadline(None), options=options)[0]
+        result = ResultCache.open(options).run([str(self.path)], jobs=1, deadline=deadline(None))[0]
         if result.error is not None:
             e = result.error
             where = f"{self.nodeid}:{e['line']}:{e['column']}" if e.get("line") else self.nodeid

@@ -1,4 +1,4 @@
-"""The result cache of `derivcheck check`: reused only when nothing a verdict depends on changed.
+"""The result cache of `derivcheck check` and `solve`: reused only when nothing a verdict depends on changed.
 
 Whether a run was served from the cache is observable in the JSON summary (`cached`) and in
 a notice on stderr, never by timing.
@@ -117,8 +117,11 @@ def test_a_corrupt_or_foreign_entry_is_ignored(tmp_path, cached):
     (path,) = files(tmp_path, wrong=WRONG)
     cached(path)
     (entry,) = (tmp_path / "cache" / "v1").glob("*.json")
+    key = json.loads(entry.read_text())["key"]
     for text in ("{not json", "[]", json.dumps({"key": "0" * 64, "result": {}}),
-                 json.dumps({**json.loads(entry.read_text()), "key": "forged"})):
+                 json.dumps({**json.loads(entry.read_text()), "key": "forged"}),
+                 json.dumps({"key": key, "result": {"$": "Popen", "fields": {"args": ["true"]}}}),
+                 json.dumps({"key": key, "result": {"$": "tuple", "items": []}})):
         entry.write_text(text)
         code, document = cached(path)
         assert (code, document["summary"]["cached"]) == (1, 0)
@@ -174,3 +177,43 @@ def test_parallel_writers_leave_whole_entries(tmp_path):
     assert final["summary"]["cached"] == 2
     assert all(without_cached(out) == without_cached(final) for out in outputs)
     assert sorted(p.suffix for p in (tmp_path / "cache" / "v1").iterdir()) == [".json", ".json"]
+
+
+def test_solve_reuses_its_result_with_the_same_output(tmp_path, monkeypatch, invoke):
+    """Steps, closed forms and the first wrong step come back from the cache exactly as computed."""
+    monkeypatch.delenv("DERIVCHECK_NO_CACHE", raising=False)
+    monkeypatch.setenv("DERIVCHECK_CACHE_DIR", str(tmp_path / "cache"))
+    path = str(REPO / "problems" / "seed" / "ex1b-dag-backprop.yaml")
+    first = invoke("solve", path)
+    second = invoke("solve", path)
+    assert first[0] == second[0] == 0 and first[1] == second[1] and "∂" in second[1]
+    assert "reused" not in first[2]
+    assert second[2].splitlines()[-1] == (f"derivcheck: 1 of 1 results reused from {tmp_path / 'cache'}/ "
+                                          "(--no-cache checks every file again)")
+    assert invoke("solve", path, "--no-cache")[1:] == (first[1], "")
+    for count, fmt in enumerate(("json", "latex"), 2):  # another format shows other things: its own entry
+        out = invoke("solve", path, "--format", fmt)[1]
+        assert len(list((tmp_path / "cache" / "v1").glob("*.json"))) == count
+        assert out == invoke("solve", path, "--format", fmt)[1] == invoke("solve", path, "--format", fmt, "--no-cache")[1]
+
+
+def test_solve_and_check_never_answer_each_other(tmp_path, cached, invoke):
+    paths = files(tmp_path, right=RIGHT, wrong=WRONG)
+    invoke("solve", *paths)
+    code, document = cached(*paths)
+    assert (code, document["summary"]["cached"]) == (1, 0)
+    invoke("solve", *paths, "--format", "json")
+    assert len(list((tmp_path / "cache" / "v1").glob("*.json"))) == 6  # 2 files × solve, check, solve --format json
+
+
+def test_a_result_whose_steps_were_cut_off_is_not_kept():
+    """When the steps hit their deadline the worker is replaced and the claims come back without them;
+    on a faster machine the steps would be there, so such a result is not reproducible."""
+    from derivcheck.cache import reproducible
+    from derivcheck.results import ClaimResult, ProblemResult
+
+    claim = ClaimResult(index=0, name="c", of="f", wrt=["x"], verdict="proved", passed=True)
+    cut = ProblemResult(file="a.yaml", id="a", claims=(claim,))
+    assert not reproducible(cut, {"steps": True})
+    assert reproducible(cut, {"steps": False})
+    assert reproducible(ProblemResult(file="a.yaml", id="a", claims=(claim,), steps=[]), {"steps": True})

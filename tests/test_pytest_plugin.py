@@ -106,3 +106,15 @@ def test_a_passing_problem_set_passes_and_the_ini_setting_turns_collection_on(pr
     assert code == 0, out
     assert "4 passed" in out
     assert "problems/pass/chain.yaml::dl/dx PASSED" in out or "problems/chain.yaml::dl/dx PASSED" in out
+
+
+def test_results_are_reused_from_the_cache_with_the_same_outcomes(project, tmp_path, monkeypatch):
+    monkeypatch.delenv("DERIVCHECK_NO_CACHE", raising=False)
+    monkeypatch.setenv("DERIVCHECK_CACHE_DIR", str(tmp_path / "cache"))
+    first = run_pytest(project, "--derivcheck", "problems")
+    entries = sorted((tmp_path / "cache" / "v1").glob("*.json"))
+    assert len(entries) == 5  # every problem file's result (the broken one's located error too)
+    stamps = [entry.stat().st_mtime_ns for entry in entries]
+    second = run_pytest(project, "--derivcheck", "problems")
+    assert outcomes(second[1]) == outcomes(first[1]) and second[0] == first[0] == 1
+    assert [entry.stat().st_mtime_ns for entry in sorted((tmp_path / "cache" / "v1").glob("*.json"))] == stamps

@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from derivcheck.commands.options import common, stdin_inputs
+from derivcheck.commands.options import common, no_cache, reused_notice, stdin_inputs
 from derivcheck.runner import deadline
 
 CHECK_FORMATS = ("text", "json", "junit", "github")
@@ -52,8 +52,7 @@ class _Stop(Exception):
               help="Exit 0 instead of 2 when no problem file is found (for pre-commit).")
 @click.option("--sheets", "with_sheets", is_flag=True,
               help="Also check solution sheets (.md/.txt/.tex with derivcheck blocks), as `derivcheck sheet` does.")
-@click.option("--no-cache", is_flag=True,
-              help="Check every file again instead of reusing results from .derivcheck_cache/.")
+@no_cache
 @common
 @click.pass_context
 def check(ctx, paths, fmt, jobs, shard, fail_fast, quiet, require_claims, allow_empty, with_sheets, no_cache, seed,
@@ -95,7 +94,6 @@ def check(ctx, paths, fmt, jobs, shard, fail_fast, quiet, require_claims, allow_
         click.echo(f"error: no problem files found{where}", err=True)
         ctx.exit(2)
 
-    from derivcheck.pool import run_all
     from derivcheck.report import emit, summary
 
     # text, junit and github print the true derivative only for a claim that does not pass; JSON has it for every claim
@@ -120,22 +118,11 @@ def check(ctx, paths, fmt, jobs, shard, fail_fast, quiet, require_claims, allow_
     checked_sheets = [f for f in files if f in sheets]
     files = [f for f in files if f not in sheets]
     cache = ResultCache.open(options, no_cache=no_cache)
-    sources = {**cache.sources(files), **(stdin_inputs(files) or {})}
-
-    def checked(index, result):
-        cache.store(files[index], sources.get(files[index]), result)
-        on_result(index, result)
-
-    workers = min(jobs or os.cpu_count() or 1, max(1, len(files)))
     interrupted = 0
     try:
-        for index, path in enumerate(files):  # results the cache holds need no worker
-            if (hit := cache.load(path, sources.get(path))) is not None:
-                on_result(index, hit)
-        todo = [i for i in range(len(files)) if i not in results]
-        if todo:  # the workers check the very bytes that the cache keys were made from
-            run_all([files[i] for i in todo], jobs=workers, deadline=deadline(timeout), options=options,
-                    inputs=sources, on_result=lambda k, result: checked(todo[k], result))
+        if files:
+            cache.run(files, jobs=jobs or os.cpu_count() or 1, deadline=deadline(timeout), inputs=stdin_inputs(files),
+                      on_result=on_result)
         if checked_sheets:
             from derivcheck.sheet.run import check_sheet_file
 
@@ -148,9 +135,8 @@ def check(ctx, paths, fmt, jobs, shard, fail_fast, quiet, require_claims, allow_
         interrupted = len(files)
     finally:
         progress.stop()
-    if cache.hits and not quiet and fmt in ("text", "github"):
-        click.echo(f"derivcheck: {cache.hits} of {len(files)} results reused from {cache.root}/ "
-                   "(--no-cache checks every file again)", err=True)
+    if not quiet and fmt in ("text", "github"):
+        reused_notice(cache, len(files))
     files += checked_sheets
     done = [results[i] for i in sorted(results)]
     if checked_sheets:

@@ -23,6 +23,18 @@ def common(fn):
 
 
 
+def no_cache(fn):
+    return click.option("--no-cache", is_flag=True,
+                        help="Check every file again instead of reusing results from .derivcheck_cache/.")(fn)
+
+
+def reused_notice(cache, total: int) -> None:
+    """On stderr, when results came from the cache: how many, from where, and how to check again."""
+    if cache.hits:
+        click.echo(f"derivcheck: {cache.hits} of {total} results reused from {cache.root}/ "
+                   "(--no-cache checks every file again)", err=True)
+
+
 def stdin_inputs(paths) -> dict | None:
     """`-` among the paths: stdin read here, once (a worker process cannot read it)."""
     if "-" not in paths:
