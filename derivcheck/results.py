@@ -69,6 +69,7 @@ class ProblemResult:
     # parent renders them without importing sympy.
     first_wrong: dict | None = None  # firstwrong.first_wrong_step
     entry_indices: dict = field(default_factory=dict)  # claim index → index names of an `entries` claim
+    tensors: tuple = ()  # the vector and matrix inputs and nodes: LaTeX writes their elementwise product as ⊙
     audits: tuple = ()  # ClaimAudit per claim (derivcheck audit)
     hessian: dict | None = None  # verdict.hessian's comparison (derivcheck hessian)
     graph: object = None  # flow.GraphData (derivcheck graph)

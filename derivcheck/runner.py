@@ -156,7 +156,8 @@ def run_model(model, request: Request, *, progress: Progress | None = None, done
                                       **info})
 
     out: dict = {"entry_indices": {c.spec.index: [t.text for t in c.spec.entry_index]
-                                   for c in model.claims if c.spec.kind == "entries"}}
+                                   for c in model.claims if c.spec.kind == "entries"},
+                 "tensors": tuple(n for n, shape in model.graph.shapes.items() if shape and "#" not in n)}
     if request.ir:
         out["ir"] = str(model.graph)
     if request.require_claims and not model.claims:

@@ -325,11 +325,11 @@ def _comment(text: str) -> str:
     return escape(" ".join(str(text).split())).replace("%", "\\%")
 
 
-def claim_rhs(c) -> str:
+def claim_rhs(c, tensors=frozenset()) -> str:
     """The claimed value as LaTeX: a latex claim verbatim, an `is` claim converted."""
     if c.reading:  # a latex claim: the author's own LaTeX
         return c.claim_text
-    return expr_latex(c.claim_text)
+    return expr_latex(c.claim_text, tensors)
 
 
 def _names(text: str) -> set:
@@ -341,7 +341,7 @@ def _names(text: str) -> set:
         return set()
 
 
-def truth_rhs(c, limit: int = 300) -> str:
+def truth_rhs(c, tensors=frozenset(), limit: int = 300) -> str:
     """The true value, in node names when the claim itself uses node names, else in the inputs;
     the shorter form when the preferred one is too long to read, and a note when both are."""
     first, second = c.truth_text or c.truth_nodes, c.truth_nodes or c.truth_text
@@ -351,17 +351,17 @@ def truth_rhs(c, limit: int = 300) -> str:
             first, second = second, first
     for text in (first, second):
         if len(text) <= limit:
-            return expr_latex(text)
+            return expr_latex(text, tensors)
     return "\\text{(too long to print here; see the text report)}"
 
 
-def verdict_note(c) -> str:
+def verdict_note(c, tensors=frozenset()) -> str:
     word = VERDICT_WORDS.get(c.verdict, c.verdict)
     if c.verdict in ("proved", "verified") and not c.passed:
         word += " (but marked expect: fails)"
     note = "\\text{" + escape_text(word) + "}"
     if c.verdict in ("wrong", "expected-fail") and (c.truth_nodes or c.truth_text):
-        note += "\\text{; true: } " + truth_rhs(c)
+        note += "\\text{; true: } " + truth_rhs(c, tensors)
     if c.verdict == "approximate" and c.max_rel_error is not None:
         note += "\\text{; relative error " + escape_text(f"{c.max_rel_error:.3g}") + "}"
     return note
@@ -376,16 +376,16 @@ def claim_lhs(c, entry_indices=None) -> str:
     return lhs
 
 
-def claims_latex(claims, entry_indices=None) -> str:
-    rows = [(claim_lhs(c, entry_indices), claim_rhs(c) if c.verdict != "error" else texttt(c.claim_text),
-             verdict_note(c)) for c in claims]
+def claims_latex(claims, entry_indices=None, tensors=frozenset()) -> str:
+    rows = [(claim_lhs(c, entry_indices), claim_rhs(c, tensors) if c.verdict != "error" else texttt(c.claim_text),
+             verdict_note(c, tensors)) for c in claims]
     return align_block(rows) if rows else ""
 
 
-def first_wrong_sentence(fw: dict, math=lambda s: "$" + s + "$") -> str:
-    claimed = fw["claimed"] if fw.get("read_as") else expr_latex(fw["claimed"])
+def first_wrong_sentence(fw: dict, math=lambda s: "$" + s + "$", tensors=frozenset()) -> str:
+    claimed = fw["claimed"] if fw.get("read_as") else expr_latex(fw["claimed"], tensors)
     text = ("The error enters at " + math(derivative_latex(fw["of"], [fw["wrt"]], True)) + ": claimed " + math(claimed)
-            + ", true " + math(expr_latex(fw["true"])) + ".")
+            + ", true " + math(expr_latex(fw["true"], tensors)) + ".")
     if fw["downstream"]:
         later = dict.fromkeys(math(derivative_latex(d["of"], [d["wrt"]], True)) for d in fw["downstream"])
         text += " Wrong only because they build on it: " + ", ".join(later) + "."
@@ -396,7 +396,7 @@ def first_wrong_sentence(fw: dict, math=lambda s: "$" + s + "$") -> str:
 
 
 def problem_latex(r) -> str:
-    first_wrong = r.first_wrong
+    first_wrong, tensors = r.first_wrong, frozenset(r.tensors)
     head = [f"% derivcheck solve {_comment(r.file)} ({_comment(r.id)})"]
     if r.title:
         head.append("% " + _comment(r.title))
@@ -407,13 +407,13 @@ def problem_latex(r) -> str:
         blocks.append("\\textbf{error:} " + escape_text(f"{where}: {e['message']}"))
         return "\n\n".join(blocks) + "\n"
     if r.derived:
-        blocks.append(align_block([(partial(of, wrt), expr_latex(text)) for of, wrt, text in r.derived]))
+        blocks.append(align_block([(partial(of, wrt), expr_latex(text, tensors)) for of, wrt, text in r.derived]))
     for dv in r.steps or ():
         blocks.append(steps_latex(dv).rstrip("\n"))
     if r.claims:
-        blocks.append("Claims and verdicts:\n" + claims_latex(r.claims, r.entry_indices))
+        blocks.append("Claims and verdicts:\n" + claims_latex(r.claims, r.entry_indices, tensors))
     if first_wrong:
-        blocks.append(first_wrong_sentence(first_wrong))
+        blocks.append(first_wrong_sentence(first_wrong, tensors=tensors))
     return "\n\n".join(blocks) + "\n"
 
 

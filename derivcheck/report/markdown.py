@@ -58,18 +58,18 @@ def steps_markdown(dv, heading: str = "###") -> str:
     return "\n".join(out)
 
 
-def claim_item(c, entry_indices=None) -> str:
+def claim_item(c, entry_indices=None, tensors=frozenset()) -> str:
     word = VERDICT_WORDS.get(c.verdict, c.verdict)
     sign = mark(c)
     if c.verdict in ("proved", "verified") and not c.passed:
         word += " (but marked `expect: fails`)"
-    rhs = claim_rhs(c) if c.verdict != "error" else None
+    rhs = claim_rhs(c, tensors) if c.verdict != "error" else None
     line = f"- {sign} **{word}**: " + (f"${claim_lhs(c, entry_indices)} = {rhs}$" if rhs is not None
                                       else _code(c.claim_text))
     if c.name and not c.name.startswith("claim "):
         line += f" ({_text(c.name)})"
     if c.verdict in ("wrong", "expected-fail") and (c.truth_nodes or c.truth_text):
-        line += f"; true: ${truth_rhs(c)}$"
+        line += f"; true: ${truth_rhs(c, tensors)}$"
     if c.verdict == "approximate" and c.max_rel_error is not None:
         line += f"; relative error {c.max_rel_error:.3g}"
     if c.verdict == "error" and c.message:
@@ -78,7 +78,7 @@ def claim_item(c, entry_indices=None) -> str:
 
 
 def problem_markdown(r) -> str:
-    first_wrong = r.first_wrong
+    first_wrong, tensors = r.first_wrong, frozenset(r.tensors)
     out = [f"## {_text(r.title or r.id)}", "", _code(r.file), ""]
     if r.error is not None:
         e = r.error
@@ -86,15 +86,15 @@ def problem_markdown(r) -> str:
         out += ["**error:** " + _code(f"{where}: {e['message']}"), ""]
         return "\n".join(out)
     for of, wrt, text in r.derived:
-        out += [_display(f"{partial(of, wrt)} = {expr_latex(text)}"), ""]
+        out += [_display(f"{partial(of, wrt)} = {expr_latex(text, tensors)}"), ""]
     for dv in r.steps or ():
         out.append(steps_markdown(dv))
     if r.claims:
         out += ["### Claims", ""]
-        out += [claim_item(c, r.entry_indices) for c in r.claims]
+        out += [claim_item(c, r.entry_indices, tensors) for c in r.claims]
         out.append("")
     if first_wrong:
-        out += ["**First wrong step.** " + first_wrong_sentence(first_wrong), ""]
+        out += ["**First wrong step.** " + first_wrong_sentence(first_wrong, tensors=tensors), ""]
     return "\n".join(out)
 
 

@@ -173,3 +173,20 @@ def test_adjoint_rules_in_latex():
     assert r"3 \times 4" in out and r"\text{vector }" in out
     assert rule_latex("X̄ += f̄ X⁻ᵀ", frozenset({"X", "f"})) == r"\bar{X} \mathrel{+}= \bar{f} X^{-\top}"
     assert all(ord(ch) < 128 for ch in out)
+
+
+def test_solve_latex_of_tensor_claims_reads_back_as_the_same_claims(invoke, write_problem):
+    """x*y of two vectors prints as x \\odot y (juxtaposition would read back as a product of shapes
+    that do not fit): every claim derivcheck prints as LaTeX is proved again when given back."""
+    import re
+
+    problem = ("inputs:\n  x: {shape: [3]}\n  y: {shape: [3]}\n  W: {shape: [2, 3]}\n"
+               "nodes: {f: sum(x * y * x) + sum(W @ (x * y))}\n"
+               "claims:\n  - {of: f, wrt: y, is: x * x + x * (W.T @ ones(2))}\n")
+    code, out, _ = invoke("solve", "--format", "latex", write_problem(problem))
+    assert code == 0
+    claimed = re.search(r"&= (.*) && \\text\{proved\}", out).group(1)
+    assert "x \\odot x" in claimed
+    again = problem.replace("is: x * x + x * (W.T @ ones(2))", "latex: '" + claimed.replace("'", "''") + "'")
+    code, out, _ = invoke("solve", write_problem(again))
+    assert code == 0 and "proved" in out, out
