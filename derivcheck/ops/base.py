@@ -70,6 +70,9 @@ class Op:
     # elementwise, when the meaning is a sympy function of its own: numeval's rule kit -> (mid, rad) ->
     # (value, Lipschitz bound over the ball), the certified evaluation of that function (verdict/numeval.py)
     ball: Callable | None = None
+    # The symbolic witness keeps this op's output as a node (entry symbols of its own, never expanded):
+    # (ḡ, out, inverse) -> Ā, the VJP on object arrays in the output's and the argument's inverse's symbols.
+    kept_vjp: Callable | None = None
 
 
 def call(name: str, x):

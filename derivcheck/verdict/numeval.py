@@ -326,3 +326,45 @@ def finite_real(value) -> bool:
 
 def real(value):
     return value.real if isinstance(value, mpmath.mpc) else value
+
+
+# --- matrix functions kept as nodes (inv, det): exact or certified, never expanded -------------
+def kept_balls(kind: str, entries: list, n: int, dps: int) -> list:
+    """inv (n·n values) or det (one) of the n×n matrix whose row-major entries are given exactly
+    (Fractions: exact rational linear algebra) or as balls (the exact inverse of the midpoints,
+    widened by a perturbation bound). Fractions or balls, or [INVALID] / [UNSURE]."""
+    from derivcheck.verdict.identity import exact_kept
+
+    if any(isinstance(e, str) for e in entries):
+        return [UNSURE if UNSURE in entries else INVALID]
+    exact = all(isinstance(e, Fraction) for e in entries)
+    rows = [[e if isinstance(e, Fraction) else _fraction(e[0]) for e in entries[i * n:(i + 1) * n]] for i in range(n)]
+    if exact:
+        try:
+            return exact_kept(kind, rows)
+        except ZeroDivisionError:  # a singular matrix has no inverse: not in the domain
+            return [INVALID]
+    try:
+        inverse = exact_kept("inv", rows)
+    except ZeroDivisionError:  # a singular matrix may be inside the balls
+        return [UNSURE]
+    radii = [Fraction(0) if isinstance(e, Fraction) else _fraction(e[1]) for e in entries]
+    z = max(sum(abs(v) for v in inverse[i * n:(i + 1) * n]) for i in range(n))  # ‖M⁻¹‖∞
+    e = max(sum(radii[i * n:(i + 1) * n]) for i in range(n))  # ‖E‖∞ ≥ ‖A − M‖∞ for every A in the balls
+    t = z * e
+    if t >= Fraction(1, 2):
+        return [UNSURE]
+    if kind == "inv":  # ‖(M+E)⁻¹ − M⁻¹‖ ≤ ‖M⁻¹‖²‖E‖ / (1 − ‖M⁻¹‖‖E‖)
+        values, rad = inverse, z * t / (1 - t)
+    else:  # det(M+E) = det M · det(I + M⁻¹E), every eigenvalue of M⁻¹E at most t in size
+        values = exact_kept("det", rows)
+        rad = abs(values[0]) * ((1 + t) ** n - 1)
+    with mpmath.workdps(dps):
+        widen = (mpmath.mpf(rad.numerator) / rad.denominator) * (1 + _ulp())  # ≥ rad: two roundings
+        return [_rounded(_exact(v)[0], _exact(v)[1] + widen) for v in values]
+
+
+def _fraction(x) -> Fraction:
+    """An mpf exactly, as a Fraction."""
+    man, exp = mpmath.mpf(x).man_exp
+    return Fraction(man) * Fraction(2) ** exp

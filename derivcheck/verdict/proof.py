@@ -108,8 +108,10 @@ def _signs_as_symbols(d):
     return d, units
 
 
-def _zero(d, proof: Proof, cheap: bool, seed: int):
-    """True when d is identically 0; False when a decision procedure shows it is not; else None."""
+def _zero(d, proof: Proof, cheap: bool, seed: int, definitions=()):
+    """True when d is identically 0; False when a decision procedure shows it is not; else None.
+    `definitions`: kept nodes' symbols (identity.Defined); they are not independent variables, so
+    only the identity test, which values them from their definitions, may call d nonzero."""
     if d == 0:
         return True
     d = kinks_as_signs(d)
@@ -122,18 +124,22 @@ def _zero(d, proof: Proof, cheap: bool, seed: int):
         if sp.expand(numerator) == 0:
             return True
     if is_rational_function(d):
-        tested = identity_test([d], seed)
+        tested = identity_test([d], seed, definitions)
         if tested is not None and tested[0] == "proved":
             proof.methods.append(tested[1])
             return True
+        kept = d.free_symbols & {s for defined in definitions for s in defined.symbols}
+        if kept and tested is not None:  # nonzero where the kept nodes have their true values
+            proof.forms.append(d)
+            return False
         if sp.count_ops(d) >= CANCEL_OPS:
             return False if tested is not None else None
         canceled = sp.cancel(d)  # a decision procedure for rational functions
         if canceled == 0:
             return True
         proof.forms.append(canceled)
-        return False
-    if _functions_as_symbols(d, proof, seed):
+        return None if kept else False
+    if _functions_as_symbols(d, proof, seed, definitions):
         return True
     if cheap:
         return None
@@ -151,7 +157,7 @@ def _zero(d, proof: Proof, cheap: bool, seed: int):
     return None
 
 
-def _functions_as_symbols(d, proof: Proof, seed: int) -> bool:
+def _functions_as_symbols(d, proof: Proof, seed: int, definitions=()) -> bool:
     """exp(a + b) → exp(a)·exp(b), then every function application and irrational power a fresh symbol:
     if what is left is a rational function that is identically 0, so is d (whatever values those
     applications take). Proves shift invariances and the like without simplify."""
@@ -169,7 +175,7 @@ def _functions_as_symbols(d, proof: Proof, seed: int) -> bool:
                          or (e.is_Pow and not e.exp.is_Integer), symbol)
     if not is_rational_function(flat):
         return False
-    tested = identity_test([flat], seed)
+    tested = identity_test([flat], seed, definitions)
     if tested is None or tested[0] != "proved":
         return False
     proof.methods.append(tested[1].replace("claim − truth", "claim − truth, with each function value a "
@@ -209,13 +215,16 @@ def canonical_subs(d):
     return d.replace(lambda e: isinstance(e, sp.Subs), rename)
 
 
-def attempt(differences: list, seconds: float, cheap: bool = False, seed: int = 0) -> Proof:
-    """Try to show every difference is 0; collect the nonzero forms met on the way."""
+def attempt(differences: list, seconds: float, cheap: bool = False, seed: int = 0, definitions=()) -> Proof:
+    """Try to show every difference is 0; collect the nonzero forms met on the way. `definitions`:
+    the kept nodes (identity.Defined) whose symbols the differences may read."""
     use_alarm = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
     previous = signal.signal(signal.SIGALRM, _alarm) if use_alarm else None
     deadline = time.monotonic() + seconds
     proof = Proof("proved")
     try:
+        if definitions and _all_at_once(differences, proof, seed, definitions):
+            return proof
         for d in differences:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -223,7 +232,7 @@ def attempt(differences: list, seconds: float, cheap: bool = False, seed: int = 
             if use_alarm:
                 signal.setitimer(signal.ITIMER_REAL, remaining)
             try:
-                zero = _zero(canonical_subs(sp.sympify(d)), proof, cheap, seed)
+                zero = _zero(canonical_subs(sp.sympify(d)), proof, cheap, seed, definitions)
             except ProofTimeout:
                 return Proof("timeout", proof.forms, proof.methods)
             except (Exception, RecursionError):  # noqa: BLE001 - a crash in sympy is no proof, never a verdict
@@ -239,6 +248,18 @@ def attempt(differences: list, seconds: float, cheap: bool = False, seed: int = 
     finally:
         if use_alarm:
             signal.signal(signal.SIGALRM, previous)
+
+
+def _all_at_once(differences: list, proof: Proof, seed: int, definitions) -> bool:
+    """Every entry at once by one identity test (one exact evaluation of the kept nodes per point)."""
+    entries = [sp.sympify(d) for d in differences]
+    if len(entries) < 2 or not all(is_rational_function(d) for d in entries):
+        return False
+    tested = identity_test(entries, seed, definitions)
+    if tested is None or tested[0] != "proved":
+        return False
+    proof.methods.append(tested[1])
+    return True
 
 
 def prove_zero(differences: list, seconds: float) -> str:

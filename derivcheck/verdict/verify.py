@@ -19,12 +19,12 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from derivcheck.verdict import kinks, sampling
+from derivcheck.verdict import identity, kinks, sampling
 from derivcheck.witness import smooth
 from derivcheck.verdict.certify import LADDER, Comparison, Decision, nonzero_at, rel_error
 from derivcheck.verdict.diagnose import diagnose, instance_lines, shape_diagnosis
 from derivcheck.witness.engine import Engine
-from derivcheck.verdict.numeval import INVALID, UNSURE, Compiled, Unsupported, flat
+from derivcheck.verdict.numeval import INVALID, UNSURE, Compiled, Unsupported, flat, kept_balls
 from derivcheck.ops import fmt_shape
 from derivcheck.verdict.proof import attempt, derivatives_at_points
 from derivcheck.results import ClaimResult, Counterexample
@@ -102,13 +102,34 @@ class Checker:
         return self._node_fns[key]
 
     def nodes_needed(self, free) -> list:
-        """The nodes whose values the symbols `free` depend on, in dependency order."""
-        owner = self.sym.owner
-        wanted = {owner[s] for s in free if s in owner}
-        for node in reversed(self.graph.node_names):
-            if node in wanted:
-                wanted.update(p for p in self.sym.parents[node] if p in self.sym.local)
-        return [n for n in self.graph.node_names if n in wanted]
+        """The nodes and kept nodes whose values the symbols `free` depend on, in dependency order."""
+        return self.sym.needed(free)
+
+    def kept_at(self, name: str, values: dict, j: int, digits: int) -> list:
+        """A kept node's values: exact where its argument is a rational function of exact values
+        (exact linear algebra), else certified balls; never an expanded inverse or determinant."""
+        kept = self.sym.kept[name]
+        key = (name, j)
+        if key not in self._node_fns:
+            entries = [self.concrete(e, j) for e in flat(kept.arg)]
+            free = sorted(free_symbols(entries), key=str)
+            try:
+                rational = [e for e in entries if identity.degree(e)]
+            except ValueError:
+                rational = None
+            self._node_fns[key] = (free, Compiled(free, entries), rational)
+        free, fn, rational = self._node_fns[key]
+        known = [values[s] for s in free]
+        n = kept.arg.shape[0]
+        if rational and all(isinstance(v, Fraction) for v in known):
+            point, memo = dict(zip(free, known)), {}
+            try:
+                entries = [identity.evaluate(e, point, memo) for e in rational]
+            except ZeroDivisionError:
+                return [INVALID]
+        else:
+            entries = fn.balls(known, digits)
+        return kept_balls(kept.op, entries, n, digits)
 
     def balls_at(self, point: dict, j: int, digits: int, nodes: list | None = None):
         """Every input symbol and the symbols of `nodes` (default: all) → its ball at the point,
@@ -122,10 +143,13 @@ class Checker:
                     values[s] = Fraction(v)
             known = self._balls[(id(point), j, digits)] = (point, values, {})
         _, values, failed = known  # failed: node → INVALID / UNSURE, or None when its balls are in values
-        for node in self.graph.node_names if nodes is None else nodes:
+        for node in self.sym.order if nodes is None else nodes:
             if node not in failed:
-                outs, free, fn = self.node_fn(node, j)
-                results = fn.balls([values[s] for s in free], digits)
+                if node in self.sym.kept:
+                    outs, results = list(self.sym.kept[node].symbols.flat), self.kept_at(node, values, j, digits)
+                else:
+                    outs, free, fn = self.node_fn(node, j)
+                    results = fn.balls([values[s] for s in free], digits)
                 failed[node] = next((r for r in results if isinstance(r, str)), None)
                 if failed[node] is None:
                     values.update(zip(outs, results))
@@ -227,7 +251,9 @@ class Checker:
         more than many verdicts, so with truth_texts == "failing" only claims that do not pass get it."""
         if self.truth_texts == "failing" and result.passed:
             return result
-        return dataclasses.replace(result, truth_text=_text(self.sym.substitute(truth)), truth_nodes=_text(truth))
+        full, nodes_text = self.sym.substitute(truth), _text(truth)
+        same = all(a is b for a, b in zip(np.asarray(full).flat, np.asarray(truth).flat))  # nothing substituted
+        return dataclasses.replace(result, truth_text=nodes_text if same else _text(full), truth_nodes=nodes_text)
 
     def convention_shape(self, claim) -> tuple:
         if not claim.spec.wrt_first or claim.spec.diagonal:
@@ -451,14 +477,30 @@ class Checker:
         budget = max(1.0, float(self.timeout))  # a safety net only: the size gates bound each step
         swap = {**self.domain_substitution(), **self.node_definitions()}
         local = [sp.sympify(c - t).xreplace(swap) for c, t in zip(value.flat, truth.flat)]
-        first = attempt(local, budget / 2, cheap, self.seed)
+        first = attempt(local, budget / 2, cheap, self.seed, self.definitions(swap))
         if first.outcome == "proved":
             return first
         if not (self.sym.substitutable(truth) and self.sym.substitutable(value)):
             return type(first)("no" if first.outcome == "disproved" else first.outcome, first.forms)
-        second = attempt(self.differences(truth, value), budget / 2, cheap, self.seed)
+        second = attempt(self.differences(truth, value), budget / 2, cheap, self.seed,
+                         self.definitions(self.domain_substitution(), substituted=True))
         second.forms = second.forms + first.forms
         return second
+
+    def definitions(self, swap: dict, substituted: bool = False) -> list:
+        """The kept nodes as the identity test's Defined symbols, their arguments written as the
+        differences are (node symbols, or substituted into the inputs); a kept node with no rational
+        definition (logdet) or an argument too large to substitute is a free variable there."""
+        out = []
+        for kept in self.sym.kept.values():
+            arg = kept.arg
+            usable = not substituted or self.sym.substitutable(arg)
+            if substituted and usable:
+                arg = self.sym.substitute(arg)
+            kind = kept.op if usable and kept.op in ("inv", "det") else "free"
+            out.append(identity.Defined(kind, tuple(kept.symbols.flat),
+                                        tuple(sp.sympify(e).xreplace(swap) for e in arg.flat), arg.shape[0]))
+        return out
 
     def node_definitions(self) -> dict:
         """Each node's defining expression → the node's symbol (tanh(a1[i]) → z1[i]): equal by definition,

@@ -6,9 +6,20 @@ local partials combined in reverse order with node names kept as symbols
 (∂l/∂x = (h3·4h1 + h2·1)·2), and are substituted down to the inputs only where a
 proof or a printout needs it. sympy's own matrix-expression calculus is never
 used; values are numpy object arrays of sympy expressions. Never imports the engine.
+
+Never expand what does not need expanding: the ops whose entry-wise form blows up (a row
+with `kept_vjp`: inv and det of an n×n argument, n ≥ KEEP_FROM) are *kept nodes*,
+in the DAG and inside claims alike (logdet X is log|d| of the kept node d = det X). Their output gets entry symbols of its own
+(inv(X)[1,2], det(X)); their derivative is the row's VJP written in those symbols
+(Ā = −YᵀȲYᵀ for Y = A⁻¹), chained by sympy into their argument. Their values at a
+point come from exact rational linear algebra (verdict/identity.py, verdict/numeval.py),
+never from an expanded inverse; the same argument gives the same kept node, so a claim's
+inv(X) is the DAG's.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
@@ -111,6 +122,24 @@ def free_symbols(expressions) -> set:
     return found
 
 
+KEEP_FROM = 3  # a 2×2 inverse or determinant written out is smaller than its node
+KEPT = frozenset({"logdet"} | {name for name, row in OPS.items() if row.kept_vjp is not None})
+
+
+@dataclass(eq=False)
+class Kept:
+    """A kept node: op(arg) with entry symbols of its own."""
+
+    op: str
+    arg: np.ndarray  # the n×n argument, in the symbols of inputs, nodes and earlier kept nodes
+    symbols: np.ndarray  # the output's entry symbols (0-d for det and logdet)
+    parents: list  # the inputs, nodes and kept nodes whose symbols arg reads
+
+
+def _same(arg: np.ndarray, symbols: np.ndarray) -> bool:
+    return arg.shape == symbols.shape and all(a is s for a, s in zip(arg.flat, symbols.flat))
+
+
 ASSUMPTIONS = {"positive": {"positive": True}, "negative": {"negative": True}, "nonzero": {"nonzero": True}}
 
 
@@ -126,10 +155,15 @@ class Symbolic:
         for name in graph.node_names:
             self.symbols[name] = entry_symbols(name, graph.shapes[name])
         self.functions = {f: sp.Function(f) for f in graph.functions}
+        self.owner = {s: node for node in graph.node_names for s in self.symbols[node].flat}
+        self.source = {s: name for name in self.symbols for s in self.symbols[name].flat}  # and kept nodes'
+        self.kept: dict[str, Kept] = {}  # in creation order: a kept node reads only earlier ones
+        self._kept_keys: dict = {}
+        self.order: list = []  # nodes and kept nodes in evaluation order
         self.local: dict[str, np.ndarray] = {}
         self._evaluate(graph.eqns, self.local, keep=set(graph.node_names))
         self.parents = graph.node_parents
-        self.owner = {s: node for node in graph.node_names for s in self.symbols[node].flat}
+        self._reads: dict = {}
         self._jac: dict = {}
         self._full: dict = {}
         self._sizes: dict | None = None
@@ -141,6 +175,7 @@ class Symbolic:
             value = self.apply(eqn, env)
             if eqn.out in keep:
                 into[eqn.out] = value
+                self.order.append(eqn.out)
             else:
                 env[eqn.out] = value
 
@@ -154,7 +189,47 @@ class Symbolic:
             return self.total(self.symbols[eqn.args[0]] if eqn.args[0] in self.symbols else env[eqn.args[0]], eqn.args[1])
         if eqn.op in ("hess", "hessdiag"):
             return self.second(eqn)
+        if eqn.op in KEPT and args[0].ndim == 2 and args[0].shape[0] >= KEEP_FROM:
+            if eqn.op == "logdet":
+                return obj(sp.log(sp.Abs(self.keep("det", args[0], eqn.args[0])[()])))
+            return self.keep(eqn.op, args[0], eqn.args[0])
         return np.asarray(OPS[eqn.op].symbolic(sp, eqn.params, *args), dtype=object)
+
+    def keep(self, op: str, arg: np.ndarray, label: str = "") -> np.ndarray:
+        """The symbols of op(arg) as a kept node (the same node for the same op and argument)."""
+        arg = np.asarray(arg, dtype=object)
+        key = (op, tuple(arg.flat))
+        if key in self._kept_keys:
+            return self.kept[self._kept_keys[key]].symbols
+        named = [n for n, syms in self.symbols.items() if _same(arg, syms)]
+        name = f"{op}({named[0] if named else label or len(self.kept) + 1})"
+        while name in self.symbols:
+            name += "'"
+        symbols = entry_symbols(name, arg.shape if op == "inv" else ())
+        reads = {self.source[s] for s in free_symbols(arg.flat) if s in self.source}
+        self.kept[name] = Kept(op, arg, symbols, [n for n in self.symbols if n in reads])
+        self._kept_keys[key] = name
+        self.symbols[name] = symbols
+        self.source.update((s, name) for s in symbols.flat)
+        self.order.append(name)
+        return symbols
+
+    def reads(self, name: str) -> list:
+        """The nodes and kept nodes whose symbols the definition of `name` reads."""
+        if name in self.kept:
+            return self.kept[name].parents
+        if name not in self._reads:
+            used = {self.source[s] for s in free_symbols(self.local[name].flat) if s in self.source}
+            self._reads[name] = [n for n in self.order if n in used or n in self.parents[name]]
+        return self._reads[name]
+
+    def needed(self, free) -> list:
+        """The nodes and kept nodes that valuing the symbols `free` needs, in evaluation order."""
+        wanted = {self.source[s] for s in free if s in self.source} - set(self.graph.inputs)
+        for name in reversed(self.order):
+            if name in wanted:
+                wanted.update(self.reads(name))
+        return [n for n in self.order if n in wanted]
 
     def declared(self, name: str, order: int, arg: np.ndarray) -> np.ndarray:
         fn = self.functions[name]
@@ -180,8 +255,55 @@ class Symbolic:
     def local_jacobian(self, node: str, parent: str) -> np.ndarray:
         key = (node, parent)
         if key not in self._jac:
-            self._jac[key] = jacobian(self.local[node], self.symbols[parent])
+            local = self.local[node]
+            wanted = set(self.parents[node]) | {parent}
+            found = self.seeds(local, wanted)
+            for name in wanted:
+                self._jac[node, name] = found[name] if name in found else \
+                    zeros(local.shape + self.symbols[name].shape)
         return self._jac[key]
+
+    def seeds(self, expr: np.ndarray, wanted: set) -> dict:
+        """name → ∂expr/∂name (shape E + V) for the names in `wanted` whose symbols expr reads, directly
+        or through kept nodes (their row's VJP, then sympy's derivative of their argument)."""
+        free = free_symbols(expr.flat) if expr.size else set()
+        out: dict = {}
+        for name in wanted:
+            if free.intersection(self.symbols[name].flat):
+                out[name] = jacobian(expr, self.symbols[name])
+        pending: dict = {}
+        for name in reversed(list(self.kept)):
+            kept = self.kept[name]
+            adjoint = pending.pop(name, None)
+            if free.intersection(kept.symbols.flat):
+                direct = jacobian(expr, kept.symbols)
+                if kept.op == "det":  # ∂log|d|/∂d is sign(d)/|d| = 1/d where d ≠ 0 (the only points d·A⁻ᵀ has)
+                    d = kept.symbols[()]
+                    direct = np.vectorize(lambda e: sp.sympify(e).xreplace({sp.sign(d): d / sp.Abs(d)}),
+                                          otypes=[object])(direct) if direct.ndim else \
+                        obj(sp.sympify(direct[()]).xreplace({sp.sign(d): d / sp.Abs(d)}))
+                adjoint = direct if adjoint is None else adjoint + direct
+            if adjoint is None:
+                continue
+            through = self.kept_vjp(kept, adjoint, expr.shape)
+            for parent in kept.parents:
+                if parent not in self.kept and parent not in wanted:
+                    continue
+                syms = self.symbols[parent]
+                term = through if _same(kept.arg, syms) else tensordot(through, jacobian(kept.arg, syms), 2)
+                table = pending if parent in self.kept else out
+                table[parent] = term if parent not in table else table[parent] + term
+        return out
+
+    def kept_vjp(self, kept: Kept, adjoint: np.ndarray, lead: tuple) -> np.ndarray:
+        """The adjoint of a kept node's argument (shape lead + n×n) by its row's rule."""
+        rule = OPS[kept.op].kept_vjp
+        inverse = kept.symbols if kept.op == "inv" else self.keep("inv", kept.arg)
+        out_value = kept.symbols if kept.symbols.ndim else kept.symbols[()]
+        out = np.empty(lead + kept.arg.shape, dtype=object)
+        for index in np.ndindex(*lead):
+            out[index] = np.asarray(rule(adjoint[index], out_value, inverse), dtype=object)
+        return out
 
     def descendants(self, v: str) -> list:
         """User nodes whose value depends on v, in dependency order."""
@@ -201,15 +323,8 @@ class Symbolic:
         """
         below = self.descendants(v)
         vshape = self.symbols[v].shape
-        free = free_symbols(expr.flat) if expr.size else set()
-
-        def seed(name):
-            syms = self.symbols[name]
-            if not free.intersection(syms.flat):
-                return None
-            return jacobian(expr, syms)
-
-        adjoint = {name: seed(name) for name in below + [v]}
+        found = self.seeds(expr, set(below + [v]))
+        adjoint = {name: found.get(name) for name in below + [v]}
         for node in reversed(below):
             adj = adjoint[node]
             if adj is None:
