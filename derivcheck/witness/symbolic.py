@@ -8,13 +8,13 @@ proof or a printout needs it. sympy's own matrix-expression calculus is never
 used; values are numpy object arrays of sympy expressions. Never imports the engine.
 
 Never expand what does not need expanding: the ops whose entry-wise form blows up (a row
-with `kept_vjp`: inv and det of an n×n argument, n ≥ KEEP_FROM) are *kept nodes*,
-in the DAG and inside claims alike (logdet X is log|d| of the kept node d = det X). Their output gets entry symbols of its own
-(inv(X)[1,2], det(X)); their derivative is the row's VJP written in those symbols
-(Ā = −YᵀȲYᵀ for Y = A⁻¹), chained by sympy into their argument. Their values at a
-point come from exact rational linear algebra (verdict/identity.py, verdict/numeval.py),
-never from an expanded inverse; the same argument gives the same kept node, so a claim's
-inv(X) is the DAG's.
+with `kept_vjp`: inv and det of an n×n argument, n ≥ KEEP_FROM) are *kept nodes*, in the
+DAG and inside claims alike (logdet X is log|d| of the kept node d = det X). Their output
+gets entry symbols of its own (inv(X)[1,2], det(X)); their derivative is the row's VJP
+written in those symbols (Ā = −YᵀȲYᵀ for Y = A⁻¹), chained by sympy into their argument.
+Their values at a point come from exact rational linear algebra (verdict/identity.py,
+verdict/numeval.py), never from an expanded inverse; the same argument gives the same kept
+node, so a claim's inv(X) is the DAG's.
 """
 
 from __future__ import annotations
@@ -134,6 +134,7 @@ class Kept:
     arg: np.ndarray  # the n×n argument, in the symbols of inputs, nodes and earlier kept nodes
     symbols: np.ndarray  # the output's entry symbols (0-d for det and logdet)
     parents: list  # the inputs, nodes and kept nodes whose symbols arg reads
+    label: str  # what the argument is called in the node's name: X in inv(X)
 
 
 def _same(arg: np.ndarray, symbols: np.ndarray) -> bool:
@@ -202,12 +203,13 @@ class Symbolic:
         if key in self._kept_keys:
             return self.kept[self._kept_keys[key]].symbols
         named = [n for n, syms in self.symbols.items() if _same(arg, syms)]
-        name = f"{op}({named[0] if named else label or len(self.kept) + 1})"
+        label = named[0] if named else label or str(len(self.kept) + 1)
+        name = f"{op}({label})"
         while name in self.symbols:
             name += "'"
         symbols = entry_symbols(name, arg.shape if op == "inv" else ())
         reads = {self.source[s] for s in free_symbols(arg.flat) if s in self.source}
-        self.kept[name] = Kept(op, arg, symbols, [n for n in self.symbols if n in reads])
+        self.kept[name] = Kept(op, arg, symbols, [n for n in self.symbols if n in reads], label)
         self._kept_keys[key] = name
         self.symbols[name] = symbols
         self.source.update((s, name) for s in symbols.flat)
@@ -277,7 +279,7 @@ class Symbolic:
             adjoint = pending.pop(name, None)
             if free.intersection(kept.symbols.flat):
                 direct = jacobian(expr, kept.symbols)
-                if kept.op == "det":  # ∂log|d|/∂d is sign(d)/|d| = 1/d where d ≠ 0 (the only points d·A⁻ᵀ has)
+                if kept.op == "det":  # ∂log|d|/∂d = sign(d)/|d| is 1/d wherever d·A⁻ᵀ is defined
                     d = kept.symbols[()]
                     direct = np.vectorize(lambda e: sp.sympify(e).xreplace({sp.sign(d): d / sp.Abs(d)}),
                                           otypes=[object])(direct) if direct.ndim else \
@@ -298,7 +300,7 @@ class Symbolic:
     def kept_vjp(self, kept: Kept, adjoint: np.ndarray, lead: tuple) -> np.ndarray:
         """The adjoint of a kept node's argument (shape lead + n×n) by its row's rule."""
         rule = OPS[kept.op].kept_vjp
-        inverse = kept.symbols if kept.op == "inv" else self.keep("inv", kept.arg)
+        inverse = kept.symbols if kept.op == "inv" else self.keep("inv", kept.arg, kept.label)
         out_value = kept.symbols if kept.symbols.ndim else kept.symbols[()]
         out = np.empty(lead + kept.arg.shape, dtype=object)
         for index in np.ndindex(*lead):
