@@ -77,7 +77,7 @@ class _ToLatex:
 
     def tensor(self, node) -> bool:
         """Whether node may be a tensor: it names one (a scalar juxtaposed with a tensor multiplies)."""
-        return any(n.id in self.tensors for n in self.e.names_in(node))
+        return isinstance(node, self.e.Literal) or any(n.id in self.tensors for n in self.e.names_in(node))
 
     def wrap(self, node, least: int) -> str:
         text, prec = self.visit(node)
@@ -96,6 +96,10 @@ class _ToLatex:
             return self.power_base(node.operand) + "^{\\top}", POW
         if isinstance(node, e.Bin):
             return self.binary(node)
+        if isinstance(node, e.Literal):
+            rows = node.rows if node.matrix else [(entry,) for entry in node.rows]
+            body = " \\\\ ".join(" & ".join(self.visit(entry)[0] for entry in row) for row in rows)
+            return "\\begin{bmatrix}" + body + "\\end{bmatrix}", ATOM
         if isinstance(node, e.Index):
             base = name_latex(node.base)
             base = "{" + base + "}" if "_" in base else base
@@ -223,10 +227,12 @@ def expr_latex(text: str, tensors=frozenset()) -> str:
     if not text:
         return "\\text{---}"
     try:
-        if text.startswith("["):
-            return _array_latex(text)
         return _expr(text, tensors)
-    except Exception:  # noqa: BLE001 - unparseable text is shown verbatim
+    except Exception:  # noqa: BLE001 - not in the language: a printed array, else shown verbatim
+        pass
+    try:
+        return _array_latex(text) if text.startswith("[") else texttt(text)
+    except Exception:  # noqa: BLE001
         return texttt(text)
 
 

@@ -20,6 +20,7 @@ WORDS = ("\\nonumber", "\\notag", "\\displaystyle", "\\textstyle", "\\qquad", "\
 _NUMBER = re.compile(r"(?:^|(?<=\s))\s*\(\s*\d+[a-z]?\s*\)\s*$")  # (5), not the argument of g(2)
 _ENUMERATION = re.compile(r"^\s*(?:\d+[.)]|\([a-z0-9]\))\s+")
 _OPEN, _CLOSE = "([{", ")]}"
+_MATRIX = re.compile(r"\\(?:begin|end)\s*\{[pbB]?matrix\}")
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,8 @@ def mask_text(s: str) -> str:
             if s[m.end():end - 1].strip() not in OPERATOR_NAMES:
                 s = _mask(s, m.start(), end)
     for m in reversed(list(re.finditer(r"\\(?:begin|end)\s*\{[A-Za-z*]+\}", s))):
-        s = _mask(s, m.start(), m.end())
+        if not _MATRIX.fullmatch(m.group()):  # a matrix literal is maths; aligned and the like are layout
+            s = _mask(s, m.start(), m.end())
     for word in WORDS:  # \quad separates statements, as a comma does
         s = re.sub(re.escape(word) + r"(?![A-Za-z])", lambda m: ("," if "quad" in m.group() else " ").ljust(len(m.group())), s)
     return s
@@ -81,9 +83,9 @@ def _scan(s: str):
             m = re.match(r"\\(?:[A-Za-z]+|.)", s[i:])
             word = m.group() if m else "\\"
             yield i, word, depth
-            if word in ("\\{", "\\left\\{"):
+            if word in ("\\{", "\\left\\{", "\\begin"):  # \begin: a matrix literal (its & and \\ stay inside)
                 depth += 1
-            elif word == "\\}":
+            elif word in ("\\}", "\\end"):
                 depth -= 1
             i += len(word)
             continue
@@ -93,6 +95,11 @@ def _scan(s: str):
             depth -= 1
         yield i, c, depth
         i += 1
+
+
+def _unalign(s: str) -> str:
+    """`&` only aligns, except between the entries of a matrix literal."""
+    return "".join(" " if tok == "&" and depth == 0 else tok for _, tok, depth in _scan(s))
 
 
 def _split(s: str, base: int, seps) -> list:
@@ -108,7 +115,7 @@ def _split(s: str, base: int, seps) -> list:
 
 def statements(math: str, offset: int) -> list:
     """The statements of a piece of math that starts at `offset` in the sheet."""
-    clean = mask_text(math).replace("&", " ")
+    clean = _unalign(mask_text(math))
     rows = _split(clean, 0, {"\\\\"})
     out: list = []
     for start, row in rows:

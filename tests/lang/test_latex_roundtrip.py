@@ -46,6 +46,7 @@ def _vectors(inner):
         st.builds(lambda m, a: f"({m} @ {a})", st.sampled_from(["A", "B", "A.T", "inv(B)"]), inner),
         st.builds(lambda f, a: f"{f}({a})", st.sampled_from(["sigmoid", "tanh", "exp", "softmax"]), inner),
         st.just("diag(A)"), st.just("A[:, 2]"),
+        st.builds(lambda a, b, c: f"[{a}, {b}, {c}]", SCALAR, SCALAR, SCALAR),
     )
 
 
@@ -60,6 +61,8 @@ def _matrices(inner):
         st.builds(lambda a: f"({a}).T", inner),
         st.builds(lambda a: f"diag({a})", VECTOR),
         st.builds(lambda a, b: f"outer({a}, {b})", VECTOR, VECTOR),
+        st.builds(lambda r: "[" + ", ".join("[" + ", ".join(row) + "]" for row in r) + "]",
+                  st.lists(st.lists(SCALAR, min_size=3, max_size=3), min_size=3, max_size=3)),
     )
 
 
@@ -89,5 +92,6 @@ def test_printed_latex_reads_back_to_an_equal_expression(text):
 
 def test_examples_of_the_round_trip():
     for text in ["gamma * sigmoid'(x) + u.T @ A @ v", "sum(A * B, axis=0)", "mean(A, axis=1)", "relu''(x) / y",
-                 "softmax(A @ v) * u", "logdet(A) + norm(A)", "abs(x - y) + min(x, y)", "erf(x) + asinh(y)"]:
+                 "softmax(A @ v) * u", "logdet(A) + norm(A)", "abs(x - y) + min(x, y)", "erf(x) + asinh(y)",
+                 "[x, 2*y, 1] * u", "A @ [[x, 0, 1], [0, y, 0], [1, 0, gamma]]"]:
         _roundtrip(text)

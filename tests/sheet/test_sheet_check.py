@@ -60,3 +60,13 @@ def test_the_teams_sheets_pass(invoke):
     code, out, _ = invoke("check", "--sheets", sheets / "classic-mistakes.md", sheets / "solution2-hessian.tex")
     assert code == 0
     assert out.splitlines()[-1] == "2 problems, 24 claims, 1 approximate, 10 expected-fail, 13 proved — exit 0"
+
+
+def test_a_gradient_written_as_a_pmatrix_is_checked_where_it_stands(invoke, tmp_path):
+    sheet = ("```derivcheck\ninputs:\n  x: {shape: [2]}\nnodes: {f: 'x[1]**2 * x[2] + x[2]'}\n```\n\n"
+             "$$\\frac{\\partial f}{\\partial x} = \\begin{pmatrix} 2 x_1 x_2 \\\\ x_1^2 + 1 \\end{pmatrix}$$\n\n"
+             "$$\\frac{\\partial f}{\\partial x} = \\begin{pmatrix} 2 x_1 x_2 \\\\ x_1^2 \\end{pmatrix}$$\n")
+    (tmp_path / "grad.md").write_text(sheet, encoding="utf-8")
+    code, out, _ = invoke("sheet", tmp_path / "grad.md")
+    assert code == 1
+    assert "    7  ✓ proved" in out and "    9  ✗ wrong" in out

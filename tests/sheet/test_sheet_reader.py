@@ -62,6 +62,14 @@ def test_aligned_rows_continue_the_chain_and_parentheticals_are_members():
     assert got[-1].label == "8"
 
 
+def test_a_matrix_literal_keeps_its_rows_and_entries_inside_aligned_rows():
+    display = (r"\begin{aligned} g &= \begin{pmatrix} 2x & 1 \\ 0 & y \end{pmatrix} \\ &= A, \quad "
+               r"h = \begin{bmatrix} a, b \end{bmatrix} \end{aligned}")
+    got = statements(display, 0)
+    assert [[m.text for m in s.members] for s in got] == [
+        ["g", r"\begin{pmatrix} 2x & 1 \\ 0 & y \end{pmatrix}", "A"], ["h", r"\begin{bmatrix} a, b \end{bmatrix}"]]
+
+
 def test_approx_relation_and_type_annotation():
     got = statements(r"H \approx G = K", 0)[0]
     assert [(m.text, m.approx) for m in got.members] == [("H", False), ("G", True), ("K", False)]

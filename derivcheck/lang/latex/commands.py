@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import keyword
 
-from derivcheck.lang.latex.tokens import (ACCENTS, ATOM, BOLD_COMMANDS, FUNCTION_COMMANDS, GREEK, HADAMARD_OPS, HINTS,
-                                     NEG, NORMS, OPERATOR_NAMES, POW, PRODUCT_OPS, SUM, SUPPORTED, TEXT_COMMANDS,
-                                     TRANSPOSE, _Tok)
+from derivcheck.lang.latex.tokens import (ACCENTS, ATOM, BOLD_COMMANDS, CELL_END, FUNCTION_COMMANDS, GREEK, HADAMARD_OPS,
+                                     HINTS, MATRIX_ENVIRONMENTS, NEG, NORMS, OPERATOR_NAMES, POW, PRODUCT_OPS, ROW_END,
+                                     SUM, SUPPORTED, TEXT_COMMANDS, TRANSPOSE, _Tok)
 from derivcheck.lang.latex.values import _E, _call, _paren
 
 
@@ -137,6 +137,8 @@ class Commands:
             if not self.at("{"):
                 self.fail("write \\frac{a}{b} with braces")
             return self.postfix([self.div(num, self.group())])
+        if c == "\\begin":
+            return self.postfix([self.matrix(tok)])
         if c == "\\mathbb":  # \mathbb{1}_{i=j} or \mathbb{1}_{\{i=j\}}: the Kronecker delta
             raw = self.subscript()[0] if self.word(tok) == "1" and self.at("_") else ""
             i, _, j = raw.removeprefix("\\{").removesuffix("\\}").partition("=")
@@ -146,6 +148,48 @@ class Commands:
         if c in PRODUCT_OPS or c in HADAMARD_OPS or c in TRANSPOSE or c == "\\prime":
             self.fail(f"unexpected {c}", tok)
         self.fail(f"unsupported LaTeX command {c}{HINTS.get(c, '')}; supported: {' '.join(SUPPORTED)}", tok)
+
+    def matrix(self, tok: _Tok) -> _E:
+        """\\begin{pmatrix} a & b \\\\ c & d \\end{pmatrix} (also matrix, bmatrix, Bmatrix): the literal
+        [[a, b], [c, d]]; a single column is a vector, as a column is on paper."""
+        env = self.environment(tok)
+        rows, row = [], []
+        while True:
+            entry = self.expr()
+            if entry.shape not in ((), None):  # unknown shapes are left to the shape check of the claim
+                self.fail("the entries of a matrix literal must be scalars", tok)
+            row.append(entry.text)
+            if self.at(CELL_END):
+                self.next()
+                continue
+            rows.append(row)
+            row = []
+            if self.at(ROW_END):
+                self.next()
+                if not self.at("\\end"):
+                    continue
+            if not self.at("\\end"):
+                self.fail(f"expected & or \\\\ or \\end{{{env}}} in the matrix", tok)
+            end = self.next()
+            if self.environment(end) != env:
+                self.fail(f"\\begin{{{env}}} ends with another environment", end)
+            break
+        if len({len(r) for r in rows}) != 1:
+            self.fail("the rows of a matrix literal have different lengths", tok)
+        if len(rows[0]) == 1:
+            return _E("[" + ", ".join(r[0] for r in rows) + "]", ATOM, (len(rows),))
+        return _E("[" + ", ".join("[" + ", ".join(r) + "]" for r in rows) + "]", ATOM, (len(rows), len(rows[0])))
+
+    def environment(self, tok: _Tok) -> str:
+        """The {name} after \\begin or \\end: one of the matrix environments."""
+        if not (self.at("{") and self.peek(1).kind == "run" and self.peek(2).text == "}"):
+            self.fail(f"write {tok.text}{{pmatrix}} (or matrix, bmatrix, Bmatrix)", tok)
+        env = self.peek(1).text
+        if env not in MATRIX_ENVIRONMENTS:
+            self.fail(f"{tok.text}{{{env}}}: only the matrix environments {', '.join(sorted(MATRIX_ENVIRONMENTS))} "
+                      "are read", tok)
+        self.i += 3
+        return env
 
     def ones(self, tok: _Tok) -> _E:
         """\\mathbf{1}_{n} is ones(n); a bare \\mathbf{1} takes the size its neighbour needs."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from derivcheck.lang.latex.commands import Commands
 from derivcheck.lang.latex.tokens import (ACCENTS, ATOM, CLOSERS, GREEK, HADAMARD, HADAMARD_OPS, MAX_DEPTH, NEG,
-                                     NORM_CLOSERS, NORMS, OPERATOR_NAMES, POW, PROD, PRODUCT_OPS, SUM, TEXT_COMMANDS,
+                                     NORM_CLOSERS, NORMS, OPERATOR_NAMES, POW, PROD, PRODUCT_OPS, ROW_END, SUM, TEXT_COMMANDS,
                                      TRANSPOSE, LatexError, _segments, _Tok, _tokenize)
 from derivcheck.lang.latex.values import _E, _call, _paren
 from derivcheck.ops import AXIS_FUNCTIONS, ELEMENTWISE, OPS, ShapeError
@@ -97,7 +97,8 @@ class Parser(Commands):
         if t.text in NORM_CLOSERS or t.text == "|":  # opens a norm or |x| unless one is open
             return not self.open_bars
         return (t.kind in ("num", "run") or (t.kind == "sym" and t.text in CLOSERS)
-                or (t.kind == "cmd" and t.text not in PRODUCT_OPS and t.text not in HADAMARD_OPS))
+                or (t.kind == "cmd" and t.text not in PRODUCT_OPS and t.text not in HADAMARD_OPS
+                    and t.text not in (ROW_END, "\\end")))
 
     def product(self) -> _E:
         """Factors joined by \\cdot, \\times, * , / or juxtaposition (left to right)."""

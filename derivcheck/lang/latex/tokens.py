@@ -29,9 +29,11 @@ NORMS = {"\\|": "\\|", "\\lVert": "\\rVert", "\\Vert": "\\Vert"}
 SUPPORTED = sorted((set(FUNCTION_COMMANDS) | TEXT_COMMANDS | BOLD_COMMANDS | set(PRODUCT_OPS) | HADAMARD_OPS
                     | set(ACCENTS) | set(NORMS) | {"\\" + g for g in GREEK}
                     | {"\\frac", "\\partial", "\\mathbb", "\\top", "\\intercal", "\\prime", "\\left",
-                       "\\right", "\\pi"}) - {"*"})
+                       "\\right", "\\pi", "\\begin"}) - {"*"})
 HINTS = {"\\sum": "; index sums are not supported: write the matrix form, or an `entries` claim"}
 CLOSERS = {"(": ")", "[": "]", "{": "}"}
+MATRIX_ENVIRONMENTS = {"matrix", "pmatrix", "bmatrix", "Bmatrix"}
+ROW_END, CELL_END = "\\\\", "&"  # \\ ends a row of a matrix literal, & an entry
 SCALAR_FUNCTIONS = {"trace", "det", "logdet", "delta", "norm", "dot", "grad", "hess"}
 
 
@@ -53,7 +55,7 @@ class _Tok:
 
 
 _TOKEN = re.compile(r"(?P<space>[\s~$]+)|(?P<cmd>\\(?:[A-Za-z]+|.?))|(?P<num>[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
-                    r"|(?P<run>[A-Za-z]+[0-9]*)|(?P<sym>[-+*/^_'()\[\]{}=,|:])", re.S)
+                    r"|(?P<run>[A-Za-z]+[0-9]*)|(?P<sym>[-+*/^_'()\[\]{}=,|:&])", re.S)
 _DELIMITER = re.compile(r"\s*([()\[\]|]|\\\|)")
 
 
