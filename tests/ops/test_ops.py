@@ -178,3 +178,26 @@ def test_certified_evaluation_and_the_precise_engine_read_every_elementwise_row(
             assert abs(mid - precise) <= rad + mpmath.mpf(10) ** -45 * (1 + abs(precise)), (name, v)
             assert rad <= mpmath.mpf(10) ** -40 * (1 + abs(precise)), (name, v, rad)
         assert float(precise) == pytest.approx(row.scalar(float(v)), rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, row in OPS.items() if row.kept_vjp is not None))
+@pytest.mark.parametrize("n", [2, 3])
+def test_a_kept_rule_is_the_vjp_of_the_sympy_meaning(name, n):
+    """A kept node's symbolic derivative is the row's `kept_vjp` in its own symbols (the witness never
+    expands inv or det); here sympy differentiates the entry-wise meaning and the two agree exactly."""
+    row = OPS[name]
+    rng = np.random.default_rng(zlib.crc32(f"{name}{n}".encode()))
+    a = np.array([[sp.Symbol(f"a{i}{j}", real=True) for j in range(n)] for i in range(n)], dtype=object)
+    meaning = np.asarray(row.symbolic(sp, {}, a), dtype=object)
+    at = {s: sp.Rational(int(rng.integers(-9, 10)), int(rng.integers(1, 5))) for s in a.flat}
+    at.update({a[i, i]: at[a[i, i]] + 10 for i in range(n)})  # diagonally dominant: invertible
+    g = np.array([sp.Rational(int(rng.integers(-9, 10)), 3) for _ in range(meaning.size)], dtype=object)
+    g = g.reshape(meaning.shape)
+    by_sympy = sum(gk * np.vectorize(lambda s, e=e: sp.diff(e, s), otypes=[object])(a)
+                   for gk, e in zip(g.flat, meaning.flat))
+    value = sp.Matrix(a.tolist()).xreplace(at)
+    inverse = np.array(value.inv().tolist(), dtype=object)
+    out = np.array(value.det()) if meaning.ndim == 0 else inverse
+    by_rule = np.asarray(row.kept_vjp(g[()] if g.ndim == 0 else g, out[()] if out.ndim == 0 else out, inverse))
+    for p, q in zip(np.asarray(by_sympy, dtype=object).flat, by_rule.flat):
+        assert sp.nsimplify(sp.sympify(p).xreplace(at)) == sp.nsimplify(q), (name, n)
