@@ -134,10 +134,12 @@ class ResultCache:
     def open(cls, options: dict, *, no_cache: bool = False) -> ResultCache:
         return cls(folder() if enabled(no_cache) else None, options)
 
-    def run(self, paths: list, *, jobs: int, deadline: float, inputs: dict | None = None, on_result=None) -> list:
+    def run(self, paths: list, *, jobs: int, deadline: float, inputs: dict | None = None, on_result=None,
+            on_start=None) -> list:
         """pool.run_all with `options` through the cache: a result it holds is reused, every other file
         is checked in a worker, from the very bytes its key was made of, and stored. Results in the order
-        of `paths`; `on_result(index, result)` as each is known (the held ones first)."""
+        of `paths`; `on_result(index, result)` as each is known (the held ones first); `on_start` as for
+        run_all (called at once when every result is held)."""
         sources = {**self.sources(paths), **(inputs or {})}
         results: list = [None] * len(paths)
 
@@ -159,7 +161,9 @@ class ResultCache:
             from derivcheck.pool import run_all
 
             run_all([paths[i] for i in todo], jobs=jobs, deadline=deadline, options=self.options, inputs=sources,
-                    on_result=checked)
+                    on_result=checked, on_start=on_start)
+        elif on_start:
+            on_start()
         return results
 
     def sources(self, paths: list) -> dict:

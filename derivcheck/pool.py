@@ -188,12 +188,24 @@ def _death(process) -> str:
     return f"the worker process died (memory limit or crash, exit status {code})"
 
 
+def dispatch_order(paths: list, inputs: dict | None = None, jobs: int = 1) -> list:
+    """The indices of `paths` in the order the workers take them: as given for one worker (its output
+    streams in that order); for several, the largest source first, so that a long file does not start
+    last and keep the others waiting (equal sizes keep the given order)."""
+    order = list(range(len(paths)))
+    if jobs > 1:
+        order.sort(key=lambda i: -_size(paths[i], inputs))
+    return order
+
+
 def run_all(paths: list, *, jobs: int, deadline: float, options: dict, inputs: dict | None = None,
-            on_result=None) -> list:
+            on_result=None, on_start=None) -> list:
     """runner.run_file(path, **options) for every path in worker processes, results in the order of `paths`.
 
     Each step may take runner.step_limit(timeout), and never more than `deadline`. `inputs` maps
-    a path to its source (bytes, or a loaded Problem) when it is not read from disk.
+    a path to its source (bytes, or a loaded Problem) when it is not read from disk. `on_start()`
+    runs once the workers are started, while they import the checking code (a renderer's imports
+    in this process then cost no time of their own).
     """
     if multiprocessing.current_process().daemon:  # a daemon (a grader's multiprocessing.Pool) cannot start
         return _in_process(paths, options, inputs, on_result)  # workers: check here, without the kill
@@ -204,9 +216,9 @@ def run_all(paths: list, *, jobs: int, deadline: float, options: dict, inputs: d
         warm()  # forked workers inherit the loaded modules: none of them imports sympy again
     memory = memory_limit(jobs)
     slots = [_Slot(ctx, options, memory) for _ in range(jobs)]
-    pending = [(i, p, {}) for i, p in reversed(list(enumerate(paths)))]  # a stack: the first path on top
-    if jobs > 1:  # the largest first, so that a long file does not start last and keep the others waiting
-        pending.sort(key=lambda job: _size(job[1], inputs))
+    if on_start:
+        on_start()
+    pending = [(i, paths[i], {}) for i in reversed(dispatch_order(paths, inputs, jobs))]  # a stack: the next on top
     results: list = [None] * len(paths)
     partial: dict = {}  # index → {claim index: ClaimResult} decided so far
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -60,3 +61,12 @@ def test_the_probe_sees_an_import():
     """The probe itself works: a module imported before the command is reported."""
     code, _, modules = imported(["--help"], pre="import numpy")
     assert code == 0 and modules == ["numpy"]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "latex"])
+def test_solve_checks_in_its_worker_and_renders_without_sympy(fmt):
+    """The parent of `solve` only renders plain-data results: sympy, numpy and mpmath load in the worker."""
+    path = str(Path(__file__).resolve().parents[1] / "problems" / "seed" / "ex1b-dag-backprop.yaml")
+    code, out, modules = imported(["solve", path, "--format", fmt, "--no-cache"])
+    assert code == 0 and "dl/dx" in out
+    assert modules == [], f"`derivcheck solve --format {fmt}` imported {modules} in the parent"

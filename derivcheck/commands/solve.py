@@ -28,7 +28,8 @@ def solve(ctx, files, fmt, require_claims, expand, verbose, no_cache, seed, samp
                    expand=expand or fmt in ("latex", "markdown"), steps_latex=fmt in ("latex", "markdown"),
                    require_claims=require_claims, ir=verbose and fmt == "text")
     cache = ResultCache.open(options, no_cache=no_cache)
-    results = cache.run(list(files), jobs=1, deadline=deadline(timeout), inputs=stdin_inputs(files))
+    results = cache.run(list(files), jobs=1, deadline=deadline(timeout), inputs=stdin_inputs(files),
+                        on_start=lambda: emit.prepare(fmt))
     emit.results(results, fmt)
     if fmt == "text":
         reused_notice(cache, len(results))

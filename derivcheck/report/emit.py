@@ -32,6 +32,20 @@ def document(text: str, *, newline: bool = True) -> None:
     print(text, end="\n" if newline else "")
 
 
+RENDERERS = {"json": "derivcheck.report.json_report", "latex": "derivcheck.report.latex_out",
+             "markdown": "derivcheck.report.markdown"}
+
+
+def prepare(fmt: str) -> None:
+    """Import what `results(..., fmt)` renders with, ahead of time: solve does it while its worker
+    imports the checking code, so these imports cost no time of their own."""
+    import importlib
+
+    from derivcheck.report import text  # noqa: F401  (rich with it)
+
+    importlib.import_module(RENDERERS.get(fmt, "derivcheck.report.text"))
+
+
 def results(results: list, fmt: str) -> None:
     """`solve`: every problem in full (text), or one document (json, latex, markdown)."""
     from derivcheck.report import text

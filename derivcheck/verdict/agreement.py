@@ -68,6 +68,7 @@ class WitnessCheck:
 
     def __init__(self, checker):
         self.checker = checker
+        self._truths: dict = {}  # (id(truth), id(point), instance, of) → (truth, point, midpoints or None)
 
     def check(self, claim, truth, value, point, j, decision, found):
         """The float64 engine's derivative at the point (or None), recording a disagreement in `found`."""
@@ -118,7 +119,14 @@ class WitnessCheck:
             found["inconsistency"] = inconsistency
 
     def truth_at(self, truth, point, j, of=None):
-        """The truth's midpoints, once their balls are tight to 30 digits; else None."""
+        """The truth's midpoints, once their balls are tight to 30 digits; else None. Computed once per
+        point for every claim about the same derivative (the Checker shares the truth among them)."""
+        key = (id(truth), id(point), j, of)
+        if key not in self._truths:
+            self._truths[key] = (truth, point, self._tight(truth, point, j, of))  # both kept: their ids stay theirs
+        return self._truths[key][2]
+
+    def _tight(self, truth, point, j, of):
         free, fn = self.checker.compile(truth, j)
         for digits in LADDER:
             values = self.checker.inputs_for(free, point, j, of)(digits)

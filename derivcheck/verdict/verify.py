@@ -435,13 +435,16 @@ class Checker:
     def disprove(self, claim, base, forms, rows, notes):
         """A nonzero form of claim − truth, certified nonzero at a sample point: wrong."""
         for form in forms[:4]:
+            programs: dict = {}  # instance → (free, the form compiled), once for all the rows
             for point, j, s, c, _ in sorted(rows, key=lambda r: moderation(r[0])):
-                try:
-                    expr = self.concrete(sp.sympify(form), j)
-                    free = sorted(expr.free_symbols, key=str)
-                    program = Compiled(free, [expr])
-                except Unsupported:
-                    break
+                if j not in programs:
+                    try:
+                        expr = self.concrete(sp.sympify(form), j)
+                        free = sorted(expr.free_symbols, key=str)
+                        programs[j] = (free, Compiled(free, [expr]))
+                    except Unsupported:
+                        break
+                free, program = programs[j]
                 if nonzero_at(program, self.inputs_for(free, point, j)):
                     gap = program(self.inputs_for(free, point, j)(200), 200)[0]
                     return ClaimResult(
