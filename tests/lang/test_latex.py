@@ -212,7 +212,8 @@ PIECES = ["x", "y", "h", "h1", "W", "f", "i", "j", "xy", "1", "2", "0.5", ".", "
           "/", "^", "_", "'", "(", ")", "[", "]", "{", "}", "=", ",", "$", "\\", "\\frac", "\\cdot",
           "\\top", "\\sin", "\\sigma", "\\log", "\\left(", "\\right)", "\\left", "\\mathbb{1}",
           "\\mathbb", "\\delta", "\\operatorname{tr}", "\\mathbf", "\\prime", "\\{", "\\}", "T",
-          "\\foo", "\\partial", "\\,", "\\sqrt", "\\det", "é", "·"]
+          "\\foo", "\\partial", "\\,", "\\sqrt", "\\det", "é", "·", "&", "\\\\", "\\begin{pmatrix}",
+          "\\end{pmatrix}", "\\begin", "\\end", "{bmatrix}", "\\tanh^2", "^{2}"]
 PROBLEM = dict(names=fs({"x", "y", "h1", "W"}), scalars=fs({"x", "y", "h1"}), functions=fs({"f"}),
                index_names=fs({"i", "j"}))
 
@@ -234,6 +235,6 @@ def test_random_latexish_input_raises_only_latex_errors(latex):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet="xyhWfij12T^_'(){}[]\\+-*/=,. $", max_size=40))
+@given(st.text(alphabet="xyhWfij12T^_'(){}[]\\+-*/=,. $&", max_size=40))
 def test_random_characters_raise_only_latex_errors(latex):
     _only_latex_errors(latex)
