@@ -42,9 +42,11 @@ def adjoints(sym, f: str, v: str, nodes: list) -> tuple:
             for sign, template in _contributions(sym, producer, f, child, u):
                 named.append((sign, template.replace(HOLE, f"∂{f}/∂{child}")))
                 inner = short.get(child)
+                if substituted is None:
+                    continue  # one term has no short form: the sum has none
                 if child == f:
                     substituted.append((sign, template))
-                elif inner is not None and substituted is not None and LOCAL not in template:
+                elif inner is not None and LOCAL not in template:
                     substituted.append((sign, _simplify_text(template.replace(HOLE, _wrap(inner[1], template)))))
                 else:
                     substituted = None

@@ -149,3 +149,12 @@ def test_expanded_terms_bounds_the_expansion():
     for e in [(x + y + 1) ** 5, (x + y) * (x - y) ** 3 + z, (x + 2 * y + z) ** 4 * (x + 1)]:
         assert len(sp.Add.make_args(sp.expand(e))) <= expanded_terms(e)
     assert expanded_terms((x + y + 1) ** 400) == 80_601
+
+
+def test_matrix_steps_where_one_term_has_no_short_form(invoke):
+    """Layer norm: an adjoint whose terms mix a short form and one without (it crashed steps)."""
+    from tests.conftest import REPO
+
+    code, out, err = invoke("solve", REPO / "problems" / "normalization" / "layer-norm.yaml")
+    assert code == 0, out + err
+    assert "Chain rule for ∂u/∂a, in matrix form" in out and "internal error" not in out
