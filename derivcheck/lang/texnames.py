@@ -23,7 +23,14 @@ def _base(name: str) -> str:
 
 
 def name_latex(name: str) -> str:
-    """`h1` → `h_{1}`, `L_n` → `L_{n}`, `w_kj` → `w_{kj}`, `alpha` → `\\alpha`, `W[1,2]` → `W_{1,2}`."""
+    """`h1` → `h_{1}`, `L_n` → `L_{n}`, `w_kj` → `w_{kj}`, `alpha` → `\\alpha`, `W[1,2]` → `W_{1,2}`;
+    the symbolic witness's kept nodes `inv(X)[1,2]` → `(X^{-1})_{1,2}`, `det(X)` → `\\det X`."""
+    kept = re.fullmatch(r"(inv|det)\(([\w#]+)\)('*)(?:\[([\d, ]+)\])?", name)
+    if kept:
+        op, arg, primes, index = kept.groups()
+        arg = name_latex(arg) if arg.isidentifier() else "\\mathit{" + escape_text(arg) + "}"  # f#2: a temporary
+        text = ("\\det " if op == "det" else "\\left(") + arg + ("" if op == "det" else "^{-1}\\right)")
+        return text + primes + ("_{" + index.replace(" ", "") + "}" if index else "")
     index = ""
     if name.endswith("]") and "[" in name:
         name, index = name[:-1].split("[", 1)

@@ -162,6 +162,7 @@ def test_expression_to_latex(text, latex):
 @pytest.mark.parametrize("name, latex", [
     ("x", "x"), ("h1", "h_{1}"), ("W12", "W_{12}"), ("L_n", "L_{n}"), ("w_kj", "w_{kj}"),
     ("alpha", r"\alpha"), ("loss", r"\mathit{loss}"), ("W[1,2]", "W_{1,2}"), ("z1[2]", "{z_{1}}_{2}"),
+    ("inv(X)[1,2]", r"\left(X^{-1}\right)_{1,2}"), ("det(W1)", r"\det W_{1}"), ("inv(f#2)[3,1]", r"\left(\mathit{f\#2}^{-1}\right)_{3,1}"),
 ])
 def test_names_as_on_paper(name, latex):
     assert name_latex(name) == latex
