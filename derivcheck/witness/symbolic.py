@@ -72,9 +72,43 @@ def jacobian(expr: np.ndarray, symbols: np.ndarray) -> np.ndarray:
     if fastdiff.backend() == "symengine":
         return fastdiff.jacobian(expr, symbols)
     out = np.empty(expr.shape + symbols.shape, dtype=object)
-    for i in np.ndindex(*expr.shape):
-        for j in np.ndindex(*symbols.shape):
-            out[i + j] = sp.diff(expr[i], symbols[j])
+    free: dict = {}
+    for j in np.ndindex(*symbols.shape):
+        done: dict = {}  # per symbol: a subexpression shared by entries is differentiated once
+        for i in np.ndindex(*expr.shape):
+            try:
+                out[i + j] = _diff(sp.sympify(expr[i]), symbols[j], free, done)
+            except RecursionError:
+                out[i + j] = sp.diff(expr[i], symbols[j])
+    return out
+
+
+def _symbols_in(node, free: dict) -> frozenset:
+    if node not in free:
+        free[node] = frozenset({node}) if node.is_Symbol else \
+            frozenset().union(*(_symbols_in(a, free) for a in node.args)) if node.args else frozenset()
+    return free[node]
+
+
+def _diff(node, s, free: dict, done: dict):
+    """sympy's own rules for +, ·, constant powers (the same expression sp.diff gives), memoised
+    over the shared subexpressions and skipping those without s; sp.diff for everything else."""
+    if node in done:
+        return done[node]
+    if s not in _symbols_in(node, free):
+        out = sp.S.Zero
+    elif node.is_Symbol:
+        out = sp.S.One
+    elif node.is_Add:
+        out = sp.Add(*[_diff(a, s, free, done) for a in node.args])
+    elif node.is_Mul:  # the Leibniz rule as Mul._eval_derivative_n_times writes it
+        args = list(node.args)
+        out = sp.Add(*[sp.Mul(*(args[:k] + [_diff(a, s, free, done)] + args[k + 1:])) for k, a in enumerate(args)])
+    elif node.is_Pow and s not in _symbols_in(node.exp, free):
+        out = node * (_diff(node.base, s, free, done) * node.exp / node.base)
+    else:
+        out = sp.diff(node, s)
+    done[node] = out
     return out
 
 
