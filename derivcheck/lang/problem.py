@@ -140,6 +140,8 @@ class Given:
 
 
 def given(node, name: str) -> Given:
+    if isinstance(node, Map):
+        fail(node, f"value of {name!r} must be a number or a list of numbers, not a mapping")
     if isinstance(node, Seq):
         return Given(tuple(given(part, name) for part in node.items), node.line, node.col)
     return Given(float_number(node, f"value of {name!r}"), node.line, node.col)

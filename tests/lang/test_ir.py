@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from derivcheck.lang.build import build
 from derivcheck.lang.problem import load_text
 
@@ -44,8 +46,6 @@ def test_solve_verbose_shows_the_ir_before_the_claims():
 
 def test_the_built_ir_is_read_only():
     """Claims lower into scratch views; a write into the model's IR fails instead of leaking across claims."""
-    import pytest
-
     graph = build(load_text(b"inputs: [x]\nnodes: {f: x**2}\n", "ro.yaml")).graph
     with pytest.raises(AttributeError):
         graph.eqns = ()
@@ -54,3 +54,18 @@ def test_the_built_ir_is_read_only():
     with pytest.raises(AttributeError):
         graph.node_names.append("g")
     assert graph.scratch().shapes["f"] == ()
+
+
+@pytest.mark.parametrize("value, message, col", [
+    ("[[1, 2], 3]", "value of 'x' must be a single value, not a list", 10),
+    ("{a: 1}", "value of 'x' must be a number or a list of numbers, not a mapping", 9),
+    ("[1]", "value of 'x' has 1 entries, its shape needs 2", 9),
+    ("[1e999, 1]", "1e999 is beyond the range of a float", 10),
+])
+def test_points_are_read_in_the_problem_and_shaped_in_build_with_positions(value, message, col):
+    from derivcheck.lang.errors import LocatedError
+
+    text = f"inputs:\n  x: {{shape: [2]}}\nnodes: {{f: sum(x)}}\npoints:\n  - {{x: {value}}}\n"
+    with pytest.raises(LocatedError) as info:
+        build(load_text(text.encode(), "p.yaml"))
+    assert message in info.value.message and (info.value.line, info.value.col) == (5, col)
