@@ -70,3 +70,15 @@ def test_solve_checks_in_its_worker_and_renders_without_sympy(fmt):
     code, out, modules = imported(["solve", path, "--format", fmt, "--no-cache"])
     assert code == 0 and "dl/dx" in out
     assert modules == [], f"`derivcheck solve --format {fmt}` imported {modules} in the parent"
+
+
+def test_check_served_from_the_cache_imports_no_maths(tmp_path):
+    """An unchanged problem set re-checked from the cache starts no worker and loads no maths."""
+    seed = str(Path(__file__).resolve().parents[1] / "problems" / "seed")
+    pre = (f"import os\nos.environ.pop('DERIVCHECK_NO_CACHE', None)\n"
+           f"os.environ['DERIVCHECK_CACHE_DIR'] = {str(tmp_path / 'cache')!r}")
+    first = imported(["check", seed, "--jobs", "2"], pre=pre)
+    second = imported(["check", seed, "--jobs", "2"], pre=pre)
+    assert first[0] == second[0] == 0
+    assert sorted(first[1].splitlines()) == sorted(second[1].splitlines())  # two workers stream in any order
+    assert first[2] != [] and second[2] == []
