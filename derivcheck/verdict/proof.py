@@ -14,6 +14,7 @@ show the claim wrong where the plain difference cancels to noise.
 
 from __future__ import annotations
 
+import math
 import signal
 import threading
 import time
@@ -163,7 +164,7 @@ def _functions_as_symbols(d, proof: Proof, seed: int, definitions=()) -> bool:
     applications take). Proves shift invariances and the like without simplify."""
     if not d.atoms(sp.Function) and is_rational_function(d):
         return False
-    split = d.replace(sp.exp, lambda a: sp.Mul(*[sp.exp(t) for t in sp.Add.make_args(sp.expand(a))]))
+    split = _roots_as_powers(d.replace(sp.exp, lambda a: sp.Mul(*[sp.exp(t) for t in sp.Add.make_args(sp.expand(a))])))
     names: dict = {}
 
     def symbol(e):
@@ -181,6 +182,22 @@ def _functions_as_symbols(d, proof: Proof, seed: int, definitions=()) -> bool:
     proof.methods.append(tested[1].replace("claim − truth", "claim − truth, with each function value a "
                                                             "free variable,"))
     return True
+
+
+def _roots_as_powers(d):
+    """Every base B raised to fractions p/q becomes a fresh positive u with B = u^Q (Q the lcm of the q):
+    B^(p/q) → u^(pQ/q) and B itself → u^Q. Sound: an identity in independent u and the inputs holds
+    at u = B^(1/Q) too, wherever B > 0 (elsewhere those roots are not real). Makes 1/√v and v^(-3/2)
+    one variable, so normalisation layers are rational."""
+    roots: dict = {}
+    for power in d.atoms(sp.Pow):
+        if power.exp.is_Rational and not power.exp.is_Integer:
+            roots.setdefault(power.base, []).append(power.exp)
+    for base in sorted(roots, key=sp.count_ops, reverse=True):
+        q = math.lcm(*[int(e.q) for e in roots[base]])
+        u = sp.Dummy("r", positive=True)
+        d = d.xreplace({base ** e: u ** (e * q) for e in roots[base]}).xreplace({base: u ** q})
+    return d
 
 
 CANONICAL = sp.Symbol("_t", real=True)

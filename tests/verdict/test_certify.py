@@ -161,3 +161,17 @@ def test_a_point_outside_the_domain_or_on_a_fixed_input_is_a_located_error():
         with pytest.raises(LocatedError) as info:
             load_model("p.yaml", text)
         assert info.value.line > 1 and ("domain" in info.value.message or "fixed" in info.value.message)
+
+
+def test_roots_of_one_base_become_one_variable_in_a_proof():
+    """v^(-1/2) and √v are one variable u with v = u²: the difference is then rational (a proof without simplify)."""
+    from derivcheck.verdict.proof import attempt
+
+    x, y = sp.symbols("x y", real=True)
+    v = sp.Symbol("v", positive=True)  # a node's symbol, as in the first proof attempt
+    same = (v + x) / sp.sqrt(v) - sp.sqrt(v) - x * v ** sp.Rational(-3, 2) * v  # 0, not by sympy's own rewriting
+    assert same != 0
+    proof = attempt([same], 10.0, cheap=True)
+    assert proof.outcome == "proved" and "free variable" in proof.methods[0]
+    for slip in (sp.Rational(1, 10**40), x * sp.sqrt(v) - x * v, v ** sp.Rational(1, 3) - sp.sqrt(v)):
+        assert attempt([same + slip], 10.0).outcome != "proved"
