@@ -34,9 +34,15 @@ class _Undefined(Exception):
         self.kind = kind
 
 
+_ULPS: dict = {}
+
+
 def _ulp() -> mpmath.mpf:
-    """A generous bound on one rounding error of mpmath at the working precision."""
-    return mpmath.ldexp(mpmath.mpf(1), -mpmath.mp.prec + 6)
+    """A generous bound on one rounding error of mpmath at the working precision (one per precision)."""
+    prec = mpmath.mp.prec
+    if prec not in _ULPS:
+        _ULPS[prec] = mpmath.ldexp(mpmath.mpf(1), -prec + 6)
+    return _ULPS[prec]
 
 
 def _exact(value: Fraction):
