@@ -63,6 +63,23 @@ class ClaimFailed(Exception):
     """A claim did not pass; carries the report text."""
 
 
+def _items(collector: pytest.File, result):
+    """A file's load error as one item, else one item per claim (names made unique within the file)."""
+    if result.error is not None:
+        e = result.error
+        where = f"{collector.nodeid}:{e['line']}:{e['column']}" if e.get("line") else collector.nodeid
+        yield LoadError.from_parent(collector, name="load", message=f"{where}: error: {e['message']}",
+                                    line=e.get("line", 0))
+        return
+    seen: set = set()
+    for claim in result.claims:
+        name = claim.name.replace("::", ": :")
+        if name in seen:
+            name = f"{name} #{claim.index + 1}"
+        seen.add(name)
+        yield ClaimItem.from_parent(collector, name=name, result=claim)
+
+
 class ProblemFile(pytest.File):
     """A problem file, checked once (as `derivcheck check` does, in a worker under the deadline)
     when collected: one item per claim carries its verdict."""
@@ -75,21 +92,10 @@ class ProblemFile(pytest.File):
         options = dict(seed=config.getoption("derivcheck_seed", default=None),
                        samples=config.getoption("derivcheck_samples", default=None))
         result = ResultCache.open(options).run([str(self.path)], jobs=1, deadline=deadline(None))[0]
-        if result.error is not None:
-            e = result.error
-            where = f"{self.nodeid}:{e['line']}:{e['column']}" if e.get("line") else self.nodeid
-            yield LoadError.from_parent(self, name="load", message=f"{where}: error: {e['message']}", line=e.get("line", 0))
-            return
-        if not result.claims:
+        if result.error is None and not result.claims:
             yield Derivatives.from_parent(self, name="derivatives")
             return
-        seen: set = set()
-        for claim in result.claims:
-            name = claim.name.replace("::", ": :")
-            if name in seen:
-                name = f"{name} #{claim.index + 1}"
-            seen.add(name)
-            yield ClaimItem.from_parent(self, name=name, result=claim)
+        yield from _items(self, result)
 
 
 class _Item(pytest.Item):
@@ -159,15 +165,4 @@ class SheetFile(pytest.File):
         config = self.config
         result = check_sheet_file(str(self.path), seed=config.getoption("derivcheck_seed", default=None),
                                   samples=config.getoption("derivcheck_samples", default=None), deadline=deadline(None))
-        if result.error is not None:
-            e = result.error
-            where = f"{self.nodeid}:{e['line']}:{e['column']}" if e.get("line") else self.nodeid
-            yield LoadError.from_parent(self, name="load", message=f"{where}: error: {e['message']}", line=e.get("line", 0))
-            return
-        seen: set = set()
-        for claim in result.claims:
-            name = claim.name.replace("::", ": :")
-            if name in seen:
-                name = f"{name} #{claim.index + 1}"
-            seen.add(name)
-            yield ClaimItem.from_parent(self, name=name, result=claim)
+        yield from _items(self, result)
