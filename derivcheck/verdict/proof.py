@@ -191,8 +191,8 @@ def _roots_as_powers(d):
     one variable, so normalisation layers are rational."""
     roots: dict = {}
     for power in d.atoms(sp.Pow):
-        if power.exp.is_Rational and not power.exp.is_Integer:
-            roots.setdefault(power.base, []).append(power.exp)
+        if power.exp.is_Rational and not power.exp.is_Integer and not power.base.is_number:
+            roots.setdefault(power.base, []).append(power.exp)  # √2 stays a constant: 2 → u² would reach x**2
     for base in sorted(roots, key=sp.count_ops, reverse=True):
         q = math.lcm(*[int(e.q) for e in roots[base]])
         u = sp.Dummy("r", positive=True)

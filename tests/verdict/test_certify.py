@@ -175,3 +175,5 @@ def test_roots_of_one_base_become_one_variable_in_a_proof():
     assert proof.outcome == "proved" and "free variable" in proof.methods[0]
     for slip in (sp.Rational(1, 10**40), x * sp.sqrt(v) - x * v, v ** sp.Rational(1, 3) - sp.sqrt(v)):
         assert attempt([same + slip], 10.0).outcome != "proved"
+    constant = sp.sqrt(2) * x * (x**2 + 1) - sp.sqrt(2) * x**3 - sp.sqrt(2) * x  # √2 is a number, not a base to replace
+    assert attempt([constant], 10.0, cheap=True).outcome == "proved"
