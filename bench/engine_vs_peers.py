@@ -44,9 +44,9 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from derivcheck.lang.build import build  # noqa: E402
-from derivcheck.witness.engine import Engine  # noqa: E402
 from derivcheck.lang.ir import Eqn  # noqa: E402
 from derivcheck.lang.problem import load_text  # noqa: E402
+from derivcheck.witness.engine import Engine  # noqa: E402
 
 NODES = 200  # 5 ops each: 1000 ops
 X0, Y0 = 0.3, 0.7

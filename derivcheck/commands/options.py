@@ -22,7 +22,6 @@ def common(fn):
     return fn
 
 
-
 def no_cache(fn):
     return click.option("--no-cache", is_flag=True,
                         help="Check every file again instead of reusing results from .derivcheck_cache/.")(fn)

@@ -138,8 +138,6 @@ def _first_position(entries: dict) -> tuple:
     return next(((line, col) for _, line, col in entries.values()), (1, 1))
 
 
-
-
 def _dependency_order(parsed: dict, parents: dict) -> list:
     """Nodes so that each comes after the nodes it uses; a cycle is an error naming it."""
     order, state = [], {}

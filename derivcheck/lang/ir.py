@@ -361,7 +361,6 @@ def _axis(node: exprs.Call) -> dict:
     return {} if node.axis is None else {"axis": node.axis}
 
 
-
 def lower_into(graph: Graph, target: str, expr, *, known: dict, index_names=frozenset()) -> list:
     """Lower `expr` as variable `target`; returns the new equations (also appended to the graph)."""
     lowerer = Lowerer(graph, target, known=known, index_names=index_names)

@@ -3,8 +3,8 @@ lowering emits (copy, neg, transpose, indexing, stacking literals)."""
 
 from __future__ import annotations
 
-from derivcheck.ops.dual import linalg as dual_linalg
 from derivcheck.ops.base import Op, ShapeError, as_2d, call, fmt_shape, np, obj, transpose
+from derivcheck.ops.dual import linalg as dual_linalg
 
 
 def _same_shape(shapes, params):

@@ -14,8 +14,8 @@ import ast
 import re
 from fractions import Fraction
 
-from derivcheck.ops import AXIS_FUNCTIONS, LATEX
 from derivcheck.lang.texnames import escape_text, name_latex
+from derivcheck.ops import AXIS_FUNCTIONS, LATEX
 from derivcheck.safetext import escape
 
 VERDICT_WORDS = {"proved": "proved", "verified": "verified numerically", "expected-fail": "wrong, as expected",

@@ -14,8 +14,8 @@ from derivcheck.lang.errors import ExprError, LocatedError
 from derivcheck.lang.problem import ClaimSpec, Problem, Text
 from derivcheck.sheet import recognise
 from derivcheck.sheet.lower import Member
-from derivcheck.sheet.resolved import Resolved
 from derivcheck.sheet.recognise import Unreadable
+from derivcheck.sheet.resolved import Resolved
 from derivcheck.sheet.result import NOT_DERIVATIVE
 from derivcheck.sheet.symbols import normal, target
 

@@ -15,9 +15,9 @@ import mpmath
 import numpy as np
 
 from derivcheck.verdict.certify import LADDER
+from derivcheck.verdict.sampling import MODERATE, moderation
 from derivcheck.witness.engine import DERIVATIVE_OPS, Engine
 from derivcheck.witness.precise import as_mpf, lift_array, precise_engine
-from derivcheck.verdict.sampling import MODERATE, moderation
 
 FLOAT_AGREEMENT = 1e-6  # float64 engine vs exact, relative to the largest entry
 PRECISE_AGREEMENT = mpmath.mpf(10) ** -12  # high-precision engine vs exact (declared functions use float coefficients)

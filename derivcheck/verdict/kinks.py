@@ -18,9 +18,9 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from derivcheck.ops import OPS
 from derivcheck.verdict import sampling
 from derivcheck.verdict.numeval import Compiled, Unsupported
-from derivcheck.ops import OPS
 
 MAX_KINKS = 8  # kink expressions examined per problem
 MAX_ROOTS = 6  # roots used per kink and variable

@@ -13,9 +13,9 @@ import numpy as np
 import sympy as sp
 
 from derivcheck.ops import OPS, fmt_shape
-from derivcheck.verdict.printing import latex, show
 from derivcheck.results import Derivation, d
 from derivcheck.safetext import bounded, number_text
+from derivcheck.verdict.printing import latex, show
 
 BAR = "\u0304"
 

@@ -14,8 +14,8 @@ import numpy as np
 import sympy as sp
 
 from derivcheck.ops import OPS, fmt_shape
-from derivcheck.verdict.printing import show_expr
 from derivcheck.results import LOCAL, Adjoint
+from derivcheck.verdict.printing import show_expr
 
 SHORT = 80  # a substituted form longer than this is kept as its ∂-name
 RECOGNIZE_ENTRIES = 64  # recognising a short form looks at every entry: only small tensors

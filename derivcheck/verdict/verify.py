@@ -19,21 +19,20 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from derivcheck.ops import fmt_shape
+from derivcheck.results import ClaimResult, Counterexample
 from derivcheck.verdict import identity, kinks, sampling
-from derivcheck.witness import smooth
+from derivcheck.verdict.agreement import WitnessCheck
 from derivcheck.verdict.certify import LADDER, Comparison, Decision, nonzero_at, rel_error
 from derivcheck.verdict.diagnose import diagnose, instance_lines, shape_diagnosis
-from derivcheck.witness.engine import Engine
 from derivcheck.verdict.numeval import INVALID, UNSURE, Compiled, Unsupported, flat, kept_balls
-from derivcheck.ops import fmt_shape
 from derivcheck.verdict.proof import attempt, derivatives_at_points
-from derivcheck.results import ClaimResult, Counterexample
 from derivcheck.verdict.sampling import MODERATE, moderation
+from derivcheck.witness import smooth
+from derivcheck.witness.engine import Engine
 from derivcheck.witness.symbolic import Symbolic, free_symbols
-from derivcheck.verdict.agreement import WitnessCheck
 
 DIAGNOSIS_ROWS = 4  # points kept after a counterexample, so that a diagnosis can tell factor from path
-
 
 
 class Checker:

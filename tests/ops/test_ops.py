@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from derivcheck.witness.engine import Engine
 from derivcheck.lang.ir import Eqn
 from derivcheck.ops import FUNCTIONS, OPS, ShapeError
+from derivcheck.witness.engine import Engine
 from derivcheck.witness.second_order import hessian
 
 # Operand shapes tried, by arity; each row is tested on (at most two of) the shapes it accepts.

@@ -12,8 +12,8 @@ import subprocess
 
 import pytest
 
-from derivcheck.report.latex_out import expr_latex
 from derivcheck.lang.texnames import name_latex, rule_latex
+from derivcheck.report.latex_out import expr_latex
 
 from tests.conftest import REPO, SEED_1B
 

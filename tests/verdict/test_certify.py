@@ -11,9 +11,9 @@ import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from derivcheck.runner import load_model
 from derivcheck.verdict.certify import Comparison
 from derivcheck.verdict.numeval import Compiled
-from derivcheck.runner import load_model
 from derivcheck.verdict.verify import Checker
 
 x = sp.Symbol("x", real=True)

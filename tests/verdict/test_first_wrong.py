@@ -8,9 +8,9 @@ import json
 import pytest
 
 from derivcheck.lang.build import build
-from derivcheck.verdict.firstwrong import first_wrong_step
 from derivcheck.lang.problem import load_text
 from derivcheck.results import ClaimResult
+from derivcheck.verdict.firstwrong import first_wrong_step
 
 from tests.conftest import REPO, SEED_1B
 

@@ -16,9 +16,9 @@ import sys
 import numpy as np
 import pytest
 
-from derivcheck.witness.engine import Engine
 from derivcheck.lang.ir import Eqn
 from derivcheck.ops import OPS
+from derivcheck.witness.engine import Engine
 
 
 def deep_problem(k: int) -> str:

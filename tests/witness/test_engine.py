@@ -20,10 +20,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from derivcheck.lang.build import build
-from derivcheck.witness.engine import Engine
 from derivcheck.lang.ir import Eqn, Graph
-from derivcheck.ops import OPS, ShapeError
 from derivcheck.lang.problem import load_text
+from derivcheck.ops import OPS, ShapeError
+from derivcheck.witness.engine import Engine
 
 # Operand shapes tried for each arity; a row is tested on every combination its shape rule accepts.
 UNARY_SHAPES = [(), (3,), (2, 3), (3, 3)]

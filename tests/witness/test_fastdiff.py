@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from derivcheck.witness import fastdiff
 from derivcheck.runner import load_model, run_file
 from derivcheck.verdict.verify import Checker
+from derivcheck.witness import fastdiff
 from derivcheck.witness.symbolic import jacobian
 
 SEED = sorted((Path(__file__).resolve().parents[2] / "problems" / "seed").glob("*.yaml"))

@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derivcheck.lang.build import build
-from derivcheck.witness.engine import Engine
 from derivcheck.lang.problem import load_text
 from derivcheck.runner import run_file
+from derivcheck.witness.engine import Engine
 from derivcheck.witness.second_order import hessian
 
 PROBLEM = b"""

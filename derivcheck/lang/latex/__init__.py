@@ -57,7 +57,6 @@ from derivcheck.lang.latex.tokens import GREEK, OPERATOR_NAMES, LatexError
 __all__ = ["GREEK", "OPERATOR_NAMES", "LatexError", "read", "to_expression"]
 
 
-
 def read(latex: str, *, shapes: dict, functions: frozenset = frozenset(), index_names: frozenset = frozenset()):
     """One LaTeX formula → (its reading as expression text, the parsed expression of SPEC §1.3).
 
