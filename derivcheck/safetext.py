@@ -40,6 +40,11 @@ def escape(text: str) -> str:
     return _CONTROL.sub(_visible, str(text))
 
 
+def one_line(text) -> str:
+    """Escaped, with every run of whitespace (line breaks included) one space: text that stays on its line."""
+    return escape(" ".join(str(text).split()))
+
+
 def unicode_safe(text: str) -> str:
     """Lone surrogates (undecodable file-name bytes) written as \\xNN, so the text encodes as UTF-8."""
     return _SURROGATE.sub(_visible, text)

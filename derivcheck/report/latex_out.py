@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from derivcheck.lang.texnames import escape_text, name_latex
 from derivcheck.ops import AXIS_FUNCTIONS, LATEX
-from derivcheck.safetext import escape
+from derivcheck.safetext import one_line
 
 VERDICT_WORDS = {"proved": "proved", "verified": "verified numerically", "expected-fail": "wrong, as expected",
                  "approximate": "approximation", "wrong": "wrong", "error": "error",
@@ -328,7 +328,7 @@ def table_latex(dv) -> str:
 
 def _comment(text: str) -> str:
     """One comment line whatever the text holds: no line break, no control character."""
-    return escape(" ".join(str(text).split())).replace("%", "\\%")
+    return one_line(text).replace("%", "\\%")
 
 
 def claim_rhs(c, tensors=frozenset()) -> str:

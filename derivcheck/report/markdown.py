@@ -13,7 +13,7 @@ from derivcheck.report.latex_out import (VERDICT_WORDS, align_block, claim_lhs, 
                                          truth_rhs,
                                          value_latex)
 from derivcheck.report import mark
-from derivcheck.safetext import escape
+from derivcheck.safetext import one_line
 
 _MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-.!|$~])")
 
@@ -24,13 +24,13 @@ def _cell(text: str) -> str:
 
 def _text(text) -> str:
     """The file author's words (a title, a name, a message) as literal text: no markup, HTML or math."""
-    plain = escape(" ".join(str(text).split())).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    plain = one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MARKUP.sub(r"\\\1", plain)
 
 
 def _code(text) -> str:
     """A code span that no backtick inside can close (CommonMark: a longer fence)."""
-    plain = escape(" ".join(str(text).split()))
+    plain = one_line(text)
     fence = "`" * (max((len(run) for run in re.findall(r"`+", plain)), default=0) + 1)
     return f"{fence} {plain} {fence}"
 
