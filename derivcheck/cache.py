@@ -3,7 +3,7 @@
 A result is stored under a key that hashes everything it depends on: the file's bytes and
 the path it was given as (the id, hence the seed, comes from the file name), the options
 (seed, samples, timeout, and what the command shows: steps, closed forms, ...), derivcheck's version and a hash of its own source (so any code
-change starts afresh), the versions of sympy, mpmath, numpy and symengine, the Python version
+change starts afresh), the versions of sympy, mpmath, python-flint, numpy and symengine, the Python version
 and the symbolic backend chosen by DERIVCHECK_SYMBOLIC. Only reproducible results are kept:
 never an internal error or an undecided claim (a time or memory limit depends on the machine), nor
 a result whose steps were cut off by their deadline.
@@ -59,7 +59,7 @@ def environment() -> str:
         for source in sorted(package.rglob("*.py")):
             digest.update(str(source.relative_to(package)).encode() + b"\0" + source.read_bytes() + b"\0")
         versions = []
-        for name in ("sympy", "mpmath", "numpy", "symengine"):
+        for name in ("sympy", "mpmath", "python-flint", "numpy", "symengine"):
             try:
                 versions.append(f"{name}={metadata.version(name)}")
             except metadata.PackageNotFoundError:

@@ -67,8 +67,8 @@ class Op:
     bounded: bool = False  # |value| ≤ 1 whatever the argument (the static size gates rely on it)
     # elementwise: mpmath -> f on mpmath reals (the engine's high-precision re-run, witness/precise.py)
     precise: Callable | None = None
-    # elementwise, when the meaning is a sympy function of its own: numeval's rule kit -> (mid, rad) ->
-    # (value, Lipschitz bound over the ball), the certified evaluation of that function (verdict/numeval.py)
+    # elementwise, when the meaning is a sympy function of its own: numeval's rule kit -> (Arb ball -> Arb
+    # ball), the certified evaluation of that function with the domain it needs (verdict/numeval.py)
     ball: Callable | None = None
     # The symbolic witness keeps this op's output as a node (entry symbols of its own, never expanded):
     # (ḡ, out, inverse) -> Ā, the VJP on object arrays in the output's and the argument's inverse's symbols.

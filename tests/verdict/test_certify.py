@@ -111,6 +111,15 @@ def test_a_ball_encloses_the_true_value(point, expr):
             assert abs(mpmath.mpf(str(exact)) - ball[0]) <= ball[1] * (1 + mpmath.mpf(10) ** -20)
 
 
+def test_a_ball_input_keeps_every_bit_of_its_midpoint():
+    """A node's ball passed on to the next program is read exactly, not rounded to a float on the way."""
+    with mpmath.workdps(60):
+        third = mpmath.mpf(1) / 3
+    (mid, rad), = Compiled([x], [3 * x - 1]).balls([(third, mpmath.mpf(0))], 60)
+    with mpmath.workdps(80):
+        assert abs(mid) <= rad < mpmath.mpf(10) ** -55
+
+
 def test_no_default_tolerance_a_difference_of_1e_minus_40_is_wrong():
     for term in (sp.Rational(1, 10**40), sp.exp(-92) * sp.cos(x)):
         (result,) = _verdicts(x**3, [3 * x**2 + term], 0)

@@ -127,6 +127,22 @@ def test_exact_and_ball_values_of_kept_nodes():
             assert abs(mpmath.mpf(det.numerator) / det.denominator - mid) <= rad
 
 
+def test_ball_values_of_kept_nodes_keep_every_sign_and_every_bit():
+    from mpmath.libmp import to_rational
+
+    """Negative midpoints with more bits than a float: the inverse and det balls still hold the truth."""
+    with mpmath.workdps(40):
+        third, eps = -mpmath.mpf(1) / 3, mpmath.mpf(10) ** -35
+        balls = [(third, eps), (mpmath.mpf(1), eps), (mpmath.mpf(-1), eps), (-mpmath.mpf(5) / 7, eps)]
+        exact = [Fraction(*to_rational(m._mpf_)) for m, _ in balls]
+    rows = [exact[:2], exact[2:]]
+    for kind in ("inv", "det"):
+        for (mid, rad), value in zip(kept_balls(kind, balls, 2, 40), exact_kept(kind, rows)):
+            with mpmath.workdps(80):
+                assert abs(mpmath.mpf(value.numerator) / value.denominator - mid) <= rad, kind
+                assert rad < mpmath.mpf(10) ** -30, kind
+
+
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
 @given(kind=st.sampled_from(sorted(IDENTITIES)), n=st.integers(3, 4),
        bump=st.sampled_from(["X", "inv(X)", "inv(X).T @ inv(X)", "X[1, 2] * ones(n, n)", "det(X) * eye(n)"]),
