@@ -51,9 +51,18 @@ def _require(certain: bool, impossible: bool) -> None:
 HUGE = arb(10) ** 12  # exp of more than this is beyond any meaningful value: the point is undecidable
 
 
+def _within(fn, inside, outside):
+    """fn where the whole ball is `inside` its domain; INVALID where it is all `outside`, else UNSURE."""
+    def value(x):
+        _require(inside(x), outside(x))
+        return fn(x)
+
+    return value
+
+
 class Kit:
     """The ball rules an op row's `ball` chooses from: each wraps an Arb function (`Kit.arb.tanh`,
-    `abs`) with the domain it needs, raising _Undefined where the ball leaves it."""
+    `abs`) with the domain it needs."""
 
     arb = arb
 
@@ -65,36 +74,20 @@ class Kit:
     @staticmethod
     def growing(fn):
         """exp, sinh, cosh: beyond |x| = 10¹² the value means nothing and the point is undecidable."""
-        def value(x):
-            _require(abs(x) < HUGE, False)
-            return fn(x)
-
-        return value
+        return _within(fn, lambda x: abs(x) < HUGE, lambda x: False)
 
     @staticmethod
     def positive(fn):
-        def value(x):
-            _require(x > 0, x <= 0)
-            return fn(x)
-
-        return value
+        return _within(fn, lambda x: x > 0, lambda x: x <= 0)
 
     @staticmethod
     def open_unit(fn):
         """asin, acos, atanh: defined (with a finite slope) on (−1, 1)."""
-        def value(x):
-            _require(abs(x) < 1, abs(x) >= 1)
-            return fn(x)
-
-        return value
+        return _within(fn, lambda x: abs(x) < 1, lambda x: abs(x) >= 1)
 
     @staticmethod
     def above_one(fn):
-        def value(x):
-            _require(x > 1, x <= 1)
-            return fn(x)
-
-        return value
+        return _within(fn, lambda x: x > 1, lambda x: x <= 1)
 
 
 def _step(value):

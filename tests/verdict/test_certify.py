@@ -111,6 +111,18 @@ def test_a_ball_encloses_the_true_value(point, expr):
             assert abs(mpmath.mpf(str(exact)) - ball[0]) <= ball[1] * (1 + mpmath.mpf(10) ** -20)
 
 
+@pytest.mark.parametrize("expr, at, status", [
+    (sp.log(x), Fraction(-1, 3), "invalid"), (sp.sqrt(x), Fraction(-2), "invalid"), (sp.asin(x), Fraction(3, 2), "invalid"),
+    (sp.acosh(x), Fraction(1, 2), "invalid"), (1 / x, Fraction(0), "invalid"), (sp.atanh(x), Fraction(-1), "invalid"),
+    (sp.log(x), (mpmath.mpf(0), mpmath.mpf(10) ** -3), "unsure"), (sp.sign(x), (mpmath.mpf(0), mpmath.mpf(1)), "unsure"),
+    (sp.tan(x), (mpmath.pi / 2, mpmath.mpf(10) ** -3), "unsure"), (sp.exp(x), Fraction(10**13), "unsure"),
+])
+def test_outside_the_domain_is_invalid_and_a_ball_across_its_edge_is_unsure(expr, at, status):
+    from derivcheck.verdict.numeval import INVALID, UNSURE
+
+    assert Compiled([x], [expr, x]).balls([at], 30) == [{"invalid": INVALID, "unsure": UNSURE}[status]] * 2
+
+
 def test_a_ball_input_keeps_every_bit_of_its_midpoint():
     """A node's ball passed on to the next program is read exactly, not rounded to a float on the way."""
     with mpmath.workdps(60):
