@@ -30,6 +30,7 @@ EXPAND_OPS = 250
 SIMPLIFY_OPS = 150
 SIMPLIFY_SYMBOLS = 8  # simplify's cost grows fast with the variables and with |·| and sign in it
 EXPAND_TERMS = 2_000  # estimated terms after expansion
+EXP_POWER = 8  # exp(k·m) becomes exp(m)^k up to this |k| (a larger power costs more than it proves)
 
 
 class ProofTimeout(BaseException):
@@ -64,10 +65,46 @@ def expanded_terms(d, cap: int = EXPAND_TERMS) -> int:
 
 def kinks_as_signs(d):
     """max, min and the step written with |·| and sign (equal away from the kinks)."""
+    if not d.has(sp.Max, sp.Min, sp.Heaviside):
+        return d
     half = sp.Rational(1, 2)
-    return d.replace(sp.Max, lambda *a: _fold(a, lambda x, y: half * (x + y + sp.Abs(x - y)))) \
-            .replace(sp.Min, lambda *a: _fold(a, lambda x, y: half * (x + y - sp.Abs(x - y)))) \
-            .replace(sp.Heaviside, lambda u, *h: half * (1 + sp.sign(u)))
+
+    def as_signs(e):
+        if isinstance(e, sp.Max):
+            return _fold(e.args, lambda x, y: half * (x + y + sp.Abs(x - y)))
+        if isinstance(e, sp.Min):
+            return _fold(e.args, lambda x, y: half * (x + y - sp.Abs(x - y)))
+        if isinstance(e, sp.Heaviside):
+            return half * (1 + sp.sign(e.args[0]))
+        return e
+
+    return bottom_up(d, as_signs)
+
+
+def bottom_up(expr, change, evaluate: bool = True):
+    """expr with `change` applied to every subexpression, children first, as sympy's replace does, but
+    each distinct subexpression once: replace walks a shared subtree as often as it occurs, which on
+    a substituted DAG is exponentially often. `evaluate=False` leaves +, · and powers as built (for
+    exact evaluation only: sympy's canonical forms ask costly questions of every rebuilt power)."""
+    done: dict = {}
+    stack = [(expr, False)]
+    while stack:
+        node, ready = stack.pop()
+        if node in done:
+            continue
+        if not ready and node.args:
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args if a not in done)
+            continue
+        args = [done[a] for a in node.args]
+        if not any(a is not b for a, b in zip(args, node.args)):
+            rebuilt = node
+        elif not evaluate and (node.is_Add or node.is_Mul or node.is_Pow):
+            rebuilt = node.func(*args, evaluate=False)
+        else:
+            rebuilt = node.func(*args)
+        done[node] = change(rebuilt)
+    return done[expr]
 
 
 def _fold(args, pair):
@@ -164,16 +201,21 @@ def _functions_as_symbols(d, proof: Proof, seed: int, definitions=()) -> bool:
     applications take). Proves shift invariances and the like without simplify."""
     if not d.atoms(sp.Function) and is_rational_function(d):
         return False
-    split = _roots_as_powers(d.replace(sp.exp, lambda a: sp.Mul(*[sp.exp(t) for t in sp.Add.make_args(sp.expand(a))])))
+    split = _roots_as_powers(bottom_up(d, lambda e: sp.Mul(*[sp.exp(t) for t in sp.Add.make_args(sp.expand(e.args[0]))])
+                                       if isinstance(e, sp.exp) else e))
     names: dict = {}
 
     def symbol(e):
+        if isinstance(e, sp.exp):  # exp(k·m) = exp(m)^k: exp(m) and exp(−m) are one variable and its inverse
+            k, m = e.args[0].as_coeff_Mul()
+            if k.is_Integer and k != 1 and abs(k) <= EXP_POWER:
+                return symbol(sp.exp(m)) ** int(k)
         if e not in names:
             names[e] = sp.Dummy("u")
         return names[e]
 
-    flat = split.replace(lambda e: isinstance(e, (sp.Function, sp.Subs, sp.Derivative))
-                         or (e.is_Pow and not e.exp.is_Integer), symbol)
+    flat = bottom_up(split, lambda e: symbol(e) if isinstance(e, (sp.Function, sp.Subs, sp.Derivative))
+                     or (e.is_Pow and not e.exp.is_Integer) else e, evaluate=False)
     if not is_rational_function(flat):
         return False
     tested = identity_test([flat], seed, definitions)

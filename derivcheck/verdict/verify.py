@@ -26,12 +26,13 @@ from derivcheck.verdict.agreement import WitnessCheck
 from derivcheck.verdict.certify import LADDER, Comparison, Decision, nonzero_at, rel_error
 from derivcheck.verdict.diagnose import diagnose, instance_lines, shape_diagnosis
 from derivcheck.verdict.numeval import INVALID, UNSURE, Compiled, Unsupported, flat, kept_balls
-from derivcheck.verdict.proof import attempt, derivatives_at_points
+from derivcheck.verdict.proof import attempt, derivatives_at_points, is_rational_function
 from derivcheck.verdict.sampling import MODERATE, moderation
 from derivcheck.witness import smooth
 from derivcheck.witness.engine import Engine
-from derivcheck.witness.symbolic import Symbolic, free_symbols
+from derivcheck.witness.symbolic import Symbolic, free_symbols, replace
 
+RATIONAL_NODE_OPS = 200  # a larger rational node stays a free symbol in the middle proof attempt
 DIAGNOSIS_ROWS = 4  # points kept after a counterexample, so that a diagnosis can tell factor from path
 
 
@@ -57,7 +58,9 @@ class Checker:
         self._node_fns: dict = {}
         self._compiled: dict = {}
         self._truths: dict = {}  # (of, wrt, diagonal) → the true derivative
-        self._balls: dict = {}  # (id(point), instance, digits) → (point, symbol → ball, node → failure)
+        self._balls: dict = {}
+        self._rational: dict | None = None  # rational_nodes(), built once
+        self._roots: dict | None = None  # roots_as_nodes()' table, built once  # (id(point), instance, digits) → (point, symbol → ball, node → failure)
         self.closed_forms = True  # show sympy's matrix-calculus answer beside passing claims
         self.truth_texts = "all"  # or "failing": the true derivative's text only where the report shows it
 
@@ -467,27 +470,68 @@ class Checker:
 
     def differences(self, truth: np.ndarray, value: np.ndarray) -> list:
         """claim − truth per entry, in the inputs, with symmetric domains and fixed values applied."""
-        full_truth = self.sym.substitute(truth)
-        full_value = self.sym.substitute(value)
+        full_truth = self.sym.substitute(truth, each=True)
+        full_value = self.sym.substitute(value, each=True)
         swap = self.domain_substitution()
         return [sp.sympify(c - t).xreplace(swap) for c, t in zip(full_value.flat, full_truth.flat)]
 
     def prove(self, truth: np.ndarray, value: np.ndarray, cheap: bool = False):
-        """First in node symbols (sound: they are free variables there), then in the inputs if that
-        is not too large; 'disproved' only counts in the inputs, where the variables are independent.
-        `cheap`: only the structural and rational steps (before sampling, or after a counterexample)."""
-        budget = max(1.0, float(self.timeout))  # a safety net only: the size gates bound each step
+        """Three ways, each sound, from cheap to costly: in node symbols (free variables there); with the
+        rational nodes substituted (the others stay free, so 1/σ and u = (a − μ)/σ meet); in the inputs
+        if that is not too large. 'disproved' only counts in the inputs, where the variables are
+        independent. `cheap`: only the structural and rational steps (before sampling, or after a
+        counterexample)."""
+        budget = max(1.0, float(self.timeout)) / 3  # a safety net only: the size gates bound each step
         swap = {**self.domain_substitution(), **self.node_definitions()}
-        local = [sp.sympify(c - t).xreplace(swap) for c, t in zip(value.flat, truth.flat)]
-        first = attempt(local, budget / 2, cheap, self.seed, self.definitions(swap))
+        local = [self.roots_as_nodes(sp.sympify(c - t).xreplace(swap)) for c, t in zip(value.flat, truth.flat)]
+        first = attempt(local, budget, cheap, self.seed, self.definitions(swap))
         if first.outcome == "proved":
             return first
-        if not (self.sym.substitutable(truth) and self.sym.substitutable(value)):
-            return type(first)("no" if first.outcome == "disproved" else first.outcome, first.forms)
-        second = attempt(self.differences(truth, value), budget / 2, cheap, self.seed,
+        forms = first.forms
+        rational = {} if self.sym.kept else self.rational_nodes()
+        if any(d.free_symbols & rational.keys() for d in local):
+            middle = attempt([replace(d, rational) for d in local], budget, True, self.seed)  # cheap steps only
+            if middle.outcome == "proved":
+                return middle
+            forms = middle.forms + forms
+        if not (self.sym.substitutable(truth, each=True) and self.sym.substitutable(value, each=True)):
+            return type(first)("no" if first.outcome == "disproved" else first.outcome, forms)
+        second = attempt(self.differences(truth, value), budget, cheap, self.seed,
                          self.definitions(self.domain_substitution(), substituted=True))
-        second.forms = second.forms + first.forms
+        second.forms = second.forms + forms
         return second
+
+    def rational_nodes(self) -> dict:
+        """Each node symbol whose definition is a rational function → that definition, written in the
+        inputs and the other nodes' symbols (sound: equal by definition); the others stay free."""
+        if self._rational is None:
+            self._rational = {}
+            for node in self.graph.node_names:
+                for s, e in zip(self.sym.symbols[node].flat, self.sym.local[node].flat):
+                    e = sp.sympify(e)
+                    if is_rational_function(e) and e.count_ops() <= RATIONAL_NODE_OPS:
+                        self._rational[s] = e.xreplace(self._rational)
+        return self._rational
+
+    def roots_as_nodes(self, d):
+        """B**(k·r) → σ**k for a node σ defined as B**r (r a fraction such as 1/2): its derivative
+        brings B**(−1/2), which the node's symbol did not replace (sound: equal wherever σ is defined)."""
+        roots = self._roots
+        if roots is None:
+            roots = self._roots = {}
+            for node in self.graph.node_names:
+                for s, e in zip(self.sym.symbols[node].flat, self.sym.local[node].flat):
+                    if isinstance(e, sp.Pow) and e.exp.is_Rational and not e.exp.is_Integer and not e.base.is_number:
+                        roots[e.base] = (e.exp, s)
+        if not roots or not d.has(*roots):
+            return d
+
+        def as_node(power):
+            r, s = roots[power.base]
+            k = power.exp / r
+            return s**k if k.is_Integer else power
+
+        return d.replace(lambda e: e.is_Pow and e.base in roots, as_node)
 
     def definitions(self, swap: dict, substituted: bool = False) -> list:
         """The kept nodes as the identity test's Defined symbols, their arguments written as the

@@ -121,6 +121,7 @@ def replace(expr, values: dict):
 
 
 MAX_EXPANDED = 5_000
+PROOF_EXPANDED = 15_000  # all entries of a difference a proof substitutes into the inputs
 
 
 def tree_size(expr, leaves: dict) -> int:
@@ -400,22 +401,30 @@ class Symbolic:
                 self._full[self.symbols[node][index]] = replace(value[index], self._full)
         return self._full
 
-    def expanded_size(self, expr: np.ndarray) -> int:
-        """How many tree nodes expr would have written in the inputs (a DAG walk, never the tree)."""
+    def entry_sizes(self, expr: np.ndarray) -> list:
+        """How many tree nodes each entry of expr would have written in the inputs (a DAG walk, never the tree)."""
         if self._sizes is None:
             self._sizes = {}
             for node in self.graph.node_names:
                 for index in np.ndindex(*self.local[node].shape):
                     self._sizes[self.symbols[node][index]] = tree_size(self.local[node][index], self._sizes)
-        return sum(tree_size(e, self._sizes) for e in np.asarray(expr, dtype=object).flat)
+        return [tree_size(e, self._sizes) for e in np.asarray(expr, dtype=object).flat]
 
-    def substitutable(self, expr: np.ndarray) -> bool:
-        return self.expanded_size(expr) <= MAX_EXPANDED
+    def expanded_size(self, expr: np.ndarray) -> int:
+        return sum(self.entry_sizes(expr))
 
-    def substitute(self, expr: np.ndarray) -> np.ndarray:
+    def substitutable(self, expr: np.ndarray, each: bool = False) -> bool:
+        """Small enough written in the inputs: in all, or (`each`, for proofs, which go entry by entry)
+        every entry within the limit and all of them within a few times it."""
+        sizes = self.entry_sizes(expr)
+        if each:
+            return max(sizes, default=0) <= MAX_EXPANDED and sum(sizes) <= PROOF_EXPANDED
+        return sum(sizes) <= MAX_EXPANDED
+
+    def substitute(self, expr: np.ndarray, each: bool = False) -> np.ndarray:
         """expr written in input symbols only; left in node symbols when that would be too large
         (a deep DAG whose nodes are used twice grows exponentially when substituted)."""
-        if not self.substitutable(expr):
+        if not self.substitutable(expr, each):
             return expr
         owner = self.owner
         values = self.node_values({owner[s] for s in free_symbols(np.asarray(expr, dtype=object).flat) if s in owner})

@@ -198,3 +198,19 @@ def test_roots_of_one_base_become_one_variable_in_a_proof():
         assert attempt([same + slip], 10.0).outcome != "proved"
     constant = sp.sqrt(2) * x * (x**2 + 1) - sp.sqrt(2) * x**3 - sp.sqrt(2) * x  # √2 is a number, not a base to replace
     assert attempt([constant], 10.0, cheap=True).outcome == "proved"
+
+
+def test_exp_of_a_negated_or_doubled_term_is_a_power_of_one_variable_in_a_proof():
+    """exp(−x) = exp(x)⁻¹ and exp(2x) = exp(x)²: the sigmoid written as a two-way softmax is proved
+    with each exp a free variable; exp(10⁴·x) is left a variable of its own (its power would cost more
+    than it proves) and a slip still fails."""
+    from derivcheck.verdict.proof import attempt
+
+    x, y = sp.symbols("x y", real=True)
+    same = 1 / (1 + sp.exp(y - x)) - sp.exp(x) / (sp.exp(x) + sp.exp(y))
+    doubled = (sp.exp(2 * x) - 1) / (sp.exp(x) + 1) - sp.exp(x) + 1
+    for d in (same, doubled):
+        proof = attempt([d], 10.0, cheap=True)
+        assert proof.outcome == "proved" and "free variable" in proof.methods[0], d
+    assert attempt([same + sp.exp(-x) / 10**40], 10.0).outcome != "proved"
+    assert attempt([sp.exp(10**4 * x) - sp.exp(x) ** 2], 10.0, cheap=True).outcome != "proved"

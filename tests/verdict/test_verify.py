@@ -489,3 +489,48 @@ nodes: {s: softmax(z), L: logsumexp(z), n: norm(z), m: mean(z)}
 def test_softmax_family(of, claim, verdict):
     c = one(claims(f'{{of: {of}, wrt: z, is: "{claim}"}}', head=SOFTMAX))
     assert c.verdict == verdict, (c.verdict, c.message, c.diagnosis)
+
+
+LAYER_NORM = """
+inputs: {a: {shape: [4]}}
+nodes:
+  mu: mean(a)
+  sigma: sqrt(mean((a - mu)**2))
+  u: (a - mu)/sigma
+"""
+
+
+@pytest.mark.parametrize("claim, verdict", [
+    ("(eye(4) - ones(4) @ ones(4).T/4 - u @ u.T/4)/sigma", "proved"),
+    ("(eye(4) - ones(4) @ ones(4).T/4 - u @ u.T/4)/sigma + 10**-30*eye(4)", "wrong"),
+    ("(eye(4) - ones(4) @ ones(4).T/4 - u @ u.T/5)/sigma", "wrong"),
+    ("(eye(4) - ones(4) @ ones(4).T/4 - u @ u.T/4)/sigma**2", "wrong"),
+    ("(eye(4) - ones(4) @ ones(4).T/4)/sigma", "wrong"),
+])
+def test_a_root_node_and_the_nodes_built_on_it_are_proved_together(claim, verdict):
+    """σ = √B stays a variable (B^(−1/2) in its derivative becomes 1/σ) while u = (a − μ)/σ and μ are
+    substituted: the layer-norm Jacobian is then a rational identity, proved; a slip is still wrong."""
+    result = one(claims(f"{{of: u, wrt: a, is: '{claim}'}}", head=LAYER_NORM))
+    assert result.verdict == verdict, result.message
+    if verdict == "proved":
+        assert "identity test" in result.message
+
+
+CROSS_ENTROPY = """
+inputs: {a: {shape: [3]}}
+nodes:
+  y: softmax(a)
+  E: -log(y[1])
+"""
+
+
+@pytest.mark.parametrize("claim, verdict", [
+    ("y - [1, 0, 0]", "proved"),
+    ("y - [1, 0, 0] + [0, 0, 10**-40]", "wrong"),
+    ("y*(1 - y) - [1, 0, 0]", "wrong"),
+])
+def test_exp_of_minus_a_is_the_inverse_of_exp_a_in_a_proof(claim, verdict):
+    """exp(a₁ − a₃) is exp(a₁)·exp(a₃)⁻¹, not a third unrelated value: the softmax cross-entropy
+    gradient y − t is proved with each exp a free variable."""
+    result = one(claims(f"{{of: E, wrt: a, is: '{claim}'}}", head=CROSS_ENTROPY))
+    assert result.verdict == verdict, result.message
