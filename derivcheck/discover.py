@@ -123,14 +123,15 @@ def candidates(paths) -> list:
     return sorted(files.values())
 
 
-def discover(paths) -> tuple[list, list]:
-    """(problem files, notices about skipped files), files sorted."""
+def discover(paths, taken=None) -> tuple[list, list]:
+    """(problem files, notices about skipped files), files sorted; `taken(path)` true: a file the
+    caller reads otherwise (a solution sheet), neither a problem file nor skipped."""
     files, notices = [], []
     for path in candidates(paths):
         why = classify(path)
         if why is None:
             files.append(path)
-        else:
+        elif taken is None or not taken(path):
             notices.append(f"derivcheck: skipped {path}: {why}")
     return files, notices
 

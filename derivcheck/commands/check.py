@@ -69,13 +69,15 @@ def check(ctx, paths, fmt, jobs, shard, fail_fast, quiet, require_claims, allow_
     from derivcheck.discover import shard as take_shard
 
     started = time.monotonic()
-    files, notices = discover(paths)
     sheets: list = []
     if with_sheets:
         from derivcheck.sheet.run import find_sheets, is_sheet
 
         sheets = find_sheets(paths)
+        files, notices = discover(paths, taken=set(sheets).__contains__)
         files = sorted([f for f in files if not is_sheet(f)] + sheets)
+    else:
+        files, notices = discover(paths)
     if not quiet:
         from derivcheck.safetext import escape
 

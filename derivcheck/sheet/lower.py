@@ -22,6 +22,45 @@ _SUM = re.compile(r"\\sum(?![A-Za-z])\s*(?:_\s*(\{[^{}]*\}|[A-Za-z]))?")
 _INDEXED = re.compile(r"\b([A-Za-z_]\w*)\[([^\[\]]+)\]")
 
 
+_SUBSCRIPT = re.compile(r"_\s*\{([^{}]*)\}")
+_PRIMED = re.compile(r"([A-Za-z])((?:'|\^\{?\\prime\}?)+)")
+FRESH = "pqrsuvmnlghbcdefotwxyzijkaPQRSUVMNLGHBCDEFOTWXYZIJKA"  # letters a primed index may become
+
+
+def primed_indices(texts: list, letters: frozenset) -> dict:
+    r"""k' (or k^\prime) inside a subscript, as in `\sum_{k'} w_{k'j}`, → a letter of its own that
+    names nothing in the problem and appears nowhere in the statement (the same one in every member)."""
+    found = sorted({m.group() for t in texts for sub in _SUBSCRIPT.finditer(t) for m in _PRIMED.finditer(sub.group(1))})
+    if not found:
+        return {}
+    used = set(re.sub(r"\\[A-Za-z]+", " ", " ".join(texts)))
+    free = [c for c in FRESH if c in letters and c not in used]
+    if len(free) < len(found):
+        raise Unreadable(f"no letter is left to read the primed index {found[-1]} as")
+    return dict(zip(found, free))
+
+
+def unprimed(text: str, mapping: dict) -> str:
+    """text with each primed index of `mapping` replaced inside subscripts."""
+    if not mapping:
+        return text
+    return _SUBSCRIPT.sub(lambda sub: "_{" + _PRIMED.sub(lambda m: mapping.get(m.group(), m.group()), sub.group(1))
+                          + "}", text)
+
+
+def primed_symbols(symbols: dict, mapping: dict) -> dict:
+    """`a_k: a3[k]` gives `a_p: a3[p]` when k' is read as p: a primed index runs over what its letter does."""
+    out = {}
+    for primed, fresh in mapping.items():
+        letter = primed[0]
+        for key, t in symbols.items():
+            base, _, sub = key.partition("_")
+            if letter in sub and letter in t.indices:
+                variant = f"{base}_{sub.replace(letter, fresh)}"
+                out.setdefault(variant, Target(t.name, tuple(fresh if i == letter else i for i in t.indices)))
+    return {k: v for k, v in out.items() if k not in symbols}
+
+
 class Member:
     """Reading one member in a scope (a block's names, functions, symbols and aliases)."""
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from derivcheck.lang.errors import ExprError, LocatedError
 from derivcheck.lang.problem import ClaimSpec, Problem, Text
 from derivcheck.sheet import recognise
-from derivcheck.sheet.lower import Member
+from derivcheck.sheet.lower import Member, primed_indices, primed_symbols, unprimed
 from derivcheck.sheet.recognise import Unreadable
 from derivcheck.sheet.resolved import Resolved
 from derivcheck.sheet.result import NOT_DERIVATIVE
@@ -246,10 +246,17 @@ def lower_statement(st, scope: Scope | None, line: int, labels: set) -> list:
         return [Found(line, st.text, reason=NOT_DERIVATIVE)]
     if scope is None:
         return [Found(line, st.text, m.text, NO_BLOCK) for m in members[1:]] or [Found(line, st.text, reason=NO_BLOCK)]
+    try:
+        primes = primed_indices([m.text for m in members], scope.letters)
+    except Unreadable as exc:
+        return [Found(line, st.text, m.text, str(exc)) for m in members[1:]]
+    texts = [unprimed(m.text, primes) for m in members]
+    if primes:  # this statement reads k' as a fresh letter; the block's other statements do not
+        scope = replace(scope, symbols={**scope.symbols, **primed_symbols(scope.symbols, primes)})
     subject, at, why = None, -1, ""
     for k, m in enumerate(members):
         try:
-            subject = _subject(m.text, scope)
+            subject = _subject(texts[k], scope)
         except Unreadable as exc:
             why = why or str(exc)
             continue
@@ -278,7 +285,7 @@ def lower_statement(st, scope: Scope | None, line: int, labels: set) -> list:
             out.append(Found(line, st.text, m.text, f"names the derivative {subject.text()} `{name}`"))
             continue
         try:
-            body = Member(scope, m.text).expression(free)
+            body = Member(scope, texts[k]).expression(free)
         except Unreadable as exc:
             out.append(Found(line, st.text, m.text, str(exc)))
             continue

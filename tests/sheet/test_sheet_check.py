@@ -59,7 +59,7 @@ def test_the_teams_sheets_pass(invoke):
     sheets = Path(__file__).resolve().parents[2] / "problems" / "sheets"
     code, out, _ = invoke("check", "--sheets", sheets / "classic-mistakes.md", sheets / "solution2-hessian.tex")
     assert code == 0
-    assert out.splitlines()[-1] == "2 problems, 24 claims, 1 approximate, 10 expected-fail, 13 proved — exit 0"
+    assert out.splitlines()[-1] == "2 problems, 25 claims, 1 approximate, 10 expected-fail, 14 proved — exit 0"
 
 
 def test_a_gradient_written_as_a_pmatrix_is_checked_where_it_stands(invoke, tmp_path):
@@ -70,3 +70,10 @@ def test_a_gradient_written_as_a_pmatrix_is_checked_where_it_stands(invoke, tmp_
     code, out, _ = invoke("sheet", tmp_path / "grad.md")
     assert code == 1
     assert "    7  ✓ proved" in out and "    9  ✗ wrong" in out
+
+
+def test_a_sheet_named_on_the_command_line_is_checked_not_skipped(invoke):
+    sheet = Path(__file__).resolve().parents[2] / "problems" / "sheets" / "solution2-hessian.tex"
+    code, out, err = invoke("check", "--sheets", sheet)
+    assert code == 0 and "solution2-hessian.tex  (" in out
+    assert "skipped" not in err

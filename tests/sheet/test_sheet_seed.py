@@ -64,6 +64,30 @@ def test_solution_2_equations_5_7_8_and_10(seed):
     assert eq10["verdict"] == "approximate" and eq10["max_rel_error"] > 0
 
 
+EQ9 = r"h'(a_j) \sum_{k'} w_{k'j} \frac{\partial^2 L_n}{\partial a_{k'} \partial a_k}"
+
+
+def test_solution_2_equation_9_with_a_primed_index(seed):
+    """k' is an index of its own, running over what k does: (9) is checked as written."""
+    _, equations = seed
+    assert claims(equations, EQ9) in (["proved"], ["verified"])
+
+
+@pytest.mark.parametrize("slip", [
+    r"h'(a_j) \sum_{k'} w_{kj} \frac{\partial^2 L_n}{\partial a_{k'} \partial a_k}",  # k for k' in the weight
+    r"h'(a_j) \sum_{k'} w_{k'j} \frac{\partial^2 L_n}{\partial a_{k'} \partial a_{k'}}",  # k' for k
+    r"h'(a_j) \sum_{k^\prime} w_{k^\prime j} \frac{\partial^2 L_n}{\partial a_{k^\prime} \partial a_k} + w_{kj}",
+])
+def test_a_slip_in_equation_9_is_wrong(tmp_path, slip):
+    text = SHEET.read_text(encoding="utf-8")
+    assert text.count(EQ9) == 1
+    slipped = tmp_path / "slipped.md"
+    slipped.write_text(text.replace(EQ9, slip), encoding="utf-8")
+    code, out = run(slipped, "--format", "json")
+    assert code == 1
+    assert claims(json.loads(out)["equations"], slip) == ["wrong"]
+
+
 def test_solution_3(seed):
     _, equations = seed
     for member in (r"2yx^\top", "2y", r"\mathbb{1}_{i=j} x_k", r"B^\top"):
