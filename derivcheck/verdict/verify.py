@@ -26,7 +26,7 @@ from derivcheck.verdict.agreement import WitnessCheck
 from derivcheck.verdict.certify import LADDER, Comparison, Decision, nonzero_at, rel_error
 from derivcheck.verdict.diagnose import diagnose, instance_lines, shape_diagnosis
 from derivcheck.verdict.numeval import INVALID, UNSURE, Compiled, Unsupported, flat, kept_balls
-from derivcheck.verdict.proof import attempt, derivatives_at_points, is_rational_function
+from derivcheck.verdict.proof import attempt, bottom_up, derivatives_at_points, is_rational_function
 from derivcheck.verdict.sampling import MODERATE, moderation
 from derivcheck.witness import smooth
 from derivcheck.witness.engine import Engine
@@ -58,9 +58,9 @@ class Checker:
         self._node_fns: dict = {}
         self._compiled: dict = {}
         self._truths: dict = {}  # (of, wrt, diagonal) → the true derivative
-        self._balls: dict = {}
+        self._balls: dict = {}  # (id(point), instance, digits) → (point, symbol → ball, node → failure)
         self._rational: dict | None = None  # rational_nodes(), built once
-        self._roots: dict | None = None  # roots_as_nodes()' table, built once  # (id(point), instance, digits) → (point, symbol → ball, node → failure)
+        self._roots: dict | None = None  # roots_as_nodes()' table, built once
         self.closed_forms = True  # show sympy's matrix-calculus answer beside passing claims
         self.truth_texts = "all"  # or "failing": the true derivative's text only where the report shows it
 
@@ -526,12 +526,14 @@ class Checker:
         if not roots or not d.has(*roots):
             return d
 
-        def as_node(power):
-            r, s = roots[power.base]
-            k = power.exp / r
-            return s**k if k.is_Integer else power
+        def as_node(e):
+            if not (e.is_Pow and e.base in roots):
+                return e
+            r, s = roots[e.base]
+            k = e.exp / r
+            return s**k if k.is_Integer else e
 
-        return d.replace(lambda e: e.is_Pow and e.base in roots, as_node)
+        return bottom_up(d, as_node)
 
     def definitions(self, swap: dict, substituted: bool = False) -> list:
         """The kept nodes as the identity test's Defined symbols, their arguments written as the
