@@ -166,6 +166,18 @@ class ResultCache:
             on_start()
         return results
 
+    def sheet(self, path: str, **options) -> ProblemResult:
+        """A solution sheet checked as one result, through the cache (open it with the sheet's options
+        and `sheet=True` in them, so that a sheet's key is never a problem file's)."""
+        from derivcheck.sheet.run import check_sheet_file
+
+        data = self.sources([path]).get(path)
+        if (hit := self.load(path, data)) is not None:
+            return hit
+        result = check_sheet_file(path, data, **options)
+        self.store(path, data, result)
+        return result
+
     def sources(self, paths: list) -> dict:
         """Each file's bytes, read here once: the cache key and the worker both use them."""
         from derivcheck.runner import read_source

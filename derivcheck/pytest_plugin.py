@@ -159,10 +159,11 @@ class SheetFile(pytest.File):
     the deadline): one item per claim found, named after its line and its claimed side."""
 
     def collect(self):
+        from derivcheck.cache import ResultCache
         from derivcheck.runner import deadline
-        from derivcheck.sheet.run import check_sheet_file
 
         config = self.config
-        result = check_sheet_file(str(self.path), seed=config.getoption("derivcheck_seed", default=None),
-                                  samples=config.getoption("derivcheck_samples", default=None), deadline=deadline(None))
+        options = dict(seed=config.getoption("derivcheck_seed", default=None),
+                       samples=config.getoption("derivcheck_samples", default=None))
+        result = ResultCache.open({**options, "sheet": True}).sheet(str(self.path), **options, deadline=deadline(None))
         yield from _items(self, result)

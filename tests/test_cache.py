@@ -89,6 +89,23 @@ def test_a_changed_option_misses_and_the_same_option_hits(tmp_path, cached, opti
     assert cached(path, *option)[1]["summary"]["cached"] == 1
 
 
+SHEET = "```derivcheck\ninputs: [x]\nnodes: {f: x**3}\n```\n\n$$\\frac{df}{dx} = 3x^2$$\n\n$$\\frac{df}{dx} = 3x$$\n"
+
+
+def test_a_sheet_is_cached_too_and_a_changed_sheet_misses(tmp_path, cached):
+    sheet = tmp_path / "notes.md"
+    sheet.write_text(SHEET, encoding="utf-8")
+    first_code, first = cached("--sheets", sheet)
+    second_code, second = cached("--sheets", sheet)
+    assert (first["summary"]["cached"], second["summary"]["cached"]) == (0, 1)
+    assert first_code == second_code == 1
+    assert without_cached(first) == without_cached(second)
+    assert [c["verdict"] for c in second["problems"][0]["claims"]] == ["proved", "wrong"]
+    sheet.write_text(SHEET.replace("3x$$", "3x^2$$"), encoding="utf-8")
+    code, third = cached("--sheets", sheet)
+    assert code == 0 and third["summary"]["cached"] == 0
+
+
 def test_the_same_bytes_under_another_name_miss(tmp_path, cached):
     """The id, and so the seed, comes from the file name."""
     first, second = files(tmp_path, one=RIGHT, two=RIGHT)

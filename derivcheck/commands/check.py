@@ -120,17 +120,15 @@ def check(ctx, paths, fmt, jobs, shard, fail_fast, quiet, require_claims, allow_
     checked_sheets = [f for f in files if f in sheets]
     files = [f for f in files if f not in sheets]
     cache = ResultCache.open(options, no_cache=no_cache)
+    sheet_cache = ResultCache.open({**options, "sheet": True}, no_cache=no_cache)
     interrupted = 0
     try:
         if files:
             cache.run(files, jobs=jobs or os.cpu_count() or 1, deadline=deadline(timeout), inputs=stdin_inputs(files),
                       on_result=on_result)
-        if checked_sheets:
-            from derivcheck.sheet.run import check_sheet_file
-
-            for k, path in enumerate(checked_sheets, len(files)):
-                on_result(k, check_sheet_file(path, seed=seed, samples=samples, timeout=timeout,
-                                              jobs=jobs or os.cpu_count() or 1, deadline=deadline(timeout)))
+        for k, path in enumerate(checked_sheets, len(files)):
+            on_result(k, sheet_cache.sheet(path, seed=seed, samples=samples, timeout=timeout,
+                                           jobs=jobs or os.cpu_count() or 1, deadline=deadline(timeout)))
     except _Stop:
         pass
     except KeyboardInterrupt:  # show what finished, then exit 130 as for any Ctrl-C
@@ -138,12 +136,12 @@ def check(ctx, paths, fmt, jobs, shard, fail_fast, quiet, require_claims, allow_
     finally:
         progress.stop()
     if not quiet and fmt in ("text", "github"):
-        reused_notice(cache, len(files))
+        reused_notice(cache, len(files) + len(checked_sheets), sheet_cache.hits)
     files += checked_sheets
     done = [results[i] for i in sorted(results)]
     if checked_sheets:
         done.sort(key=lambda r: r.file)
     not_checked = [f for i, f in enumerate(files) if i not in results]
     emit.check_end(done, fmt, quiet=quiet, not_checked=not_checked, elapsed=time.monotonic() - started,
-                   streamed=stream, interrupted=interrupted, cached=cache.hits)
+                   streamed=stream, interrupted=interrupted, cached=cache.hits + sheet_cache.hits)
     ctx.exit(130 if interrupted else summary(done)["exit"] if done else 2)

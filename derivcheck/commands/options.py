@@ -27,10 +27,12 @@ def no_cache(fn):
                         help="Check every file again instead of reusing results from .derivcheck_cache/.")(fn)
 
 
-def reused_notice(cache, total: int) -> None:
-    """On stderr, when results came from the cache: how many, from where, and how to check again."""
-    if cache.hits:
-        click.echo(f"derivcheck: {cache.hits} of {total} results reused from {cache.root}/ "
+def reused_notice(cache, total: int, more_hits: int = 0) -> None:
+    """On stderr, when results came from the cache (`more_hits`: from a second one in the same folder,
+    the sheets'): how many, from where, and how to check again."""
+    hits = cache.hits + more_hits
+    if hits:
+        click.echo(f"derivcheck: {hits} of {total} results reused from {cache.root}/ "
                    "(--no-cache checks every file again)", err=True)
 
 

@@ -168,13 +168,15 @@ def has_block(path: str) -> bool:
         return True  # reported when it is checked
 
 
-def check_sheet_file(path: str, **options):
-    """A sheet file checked and seen as one ProblemResult (for `check --sheets`)."""
+def check_sheet_file(path: str, data: bytes | None = None, **options):
+    """A sheet file (or its bytes, read already) checked and seen as one ProblemResult (for
+    `check --sheets` and the pytest plugin)."""
     from derivcheck.results import ProblemResult
 
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
+        if data is None:
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         stem = path.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
         return ProblemResult(file=path, id=stem, error={"line": 0, "column": 0, "message": f"cannot read: {exc.strerror or exc}"})
