@@ -14,6 +14,7 @@ show the claim wrong where the plain difference cancels to noise.
 
 from __future__ import annotations
 
+import itertools
 import math
 import signal
 import threading
@@ -30,6 +31,7 @@ EXPAND_OPS = 250
 SIMPLIFY_OPS = 150
 SIMPLIFY_SYMBOLS = 8  # simplify's cost grows fast with the variables and with |·| and sign in it
 EXPAND_TERMS = 2_000  # estimated terms after expansion
+SIGN_KINKS = 4  # |·| and sign of at most this many arguments are split into their 2^k sign cases
 EXP_POWER = 8  # exp(k·m) becomes exp(m)^k up to this |k| (a larger power costs more than it proves)
 
 
@@ -177,7 +179,7 @@ def _zero(d, proof: Proof, cheap: bool, seed: int, definitions=()):
             return True
         proof.forms.append(canceled)
         return None if kept else False
-    if _functions_as_symbols(d, proof, seed, definitions):
+    if _by_sign_cases(d, proof, seed, definitions) or _functions_as_symbols(d, proof, seed, definitions):
         return True
     if cheap:
         return None
@@ -193,6 +195,46 @@ def _zero(d, proof: Proof, cheap: bool, seed: int, definitions=()):
             return True
         proof.forms.append(simplified)
     return None
+
+
+def _by_sign_cases(d, proof: Proof, seed: int, definitions=()) -> bool:
+    """|u| = s·u and sign(u) = s, then every combination of s = ±1 over the distinct u (possible or
+    not): d vanishing in each case, by the identity test, vanishes wherever no u is 0, which is where
+    the derivative exists (max, min and the step are |·| and sign by now). Proves the ELU, Huber and
+    clipping derivatives that a free |u| hides."""
+    if not d.has(sp.Abs, sp.sign):
+        return False
+    signs: dict = {}
+
+    def mark(e):
+        if not isinstance(e, (sp.Abs, sp.sign)):
+            return e
+        u = e.args[0]
+        flip = -1 if u.could_extract_minus_sign() else 1  # |−u| and sign(−u) read u's sign
+        s = signs.setdefault(flip * u, sp.Dummy("s"))
+        return flip * u * s if isinstance(e, sp.Abs) else flip * s
+
+    marked = bottom_up(d, mark)
+    if len(signs) > SIGN_KINKS:
+        return False
+    methods = []
+    for case in itertools.product((1, -1), repeat=len(signs)):
+        branch = marked.xreplace(dict(zip(signs.values(), case)))
+        scratch = Proof("proved")
+        if branch == 0:
+            continue
+        if is_rational_function(branch):
+            tested = identity_test([branch], seed, definitions)
+            if tested is None or tested[0] != "proved":
+                return False
+            methods.append(tested[1])
+        elif _functions_as_symbols(branch, scratch, seed, definitions):
+            methods.extend(scratch.methods)
+        else:
+            return False
+    cases = f"in each of the {2 ** len(signs)} sign cases of |·|, max and min"
+    proof.methods.append(f"{cases}: {methods[0]}" if methods else f"claim − truth is 0 {cases}")
+    return True
 
 
 def _functions_as_symbols(d, proof: Proof, seed: int, definitions=()) -> bool:

@@ -214,3 +214,43 @@ def test_exp_of_a_negated_or_doubled_term_is_a_power_of_one_variable_in_a_proof(
         assert proof.outcome == "proved" and "free variable" in proof.methods[0], d
     assert attempt([same + sp.exp(-x) / 10**40], 10.0).outcome != "proved"
     assert attempt([sp.exp(10**4 * x) - sp.exp(x) ** 2], 10.0, cheap=True).outcome != "proved"
+
+
+def test_kinks_are_split_into_their_sign_cases_in_a_proof():
+    """|u| = s·u, sign(u) = s, for each combination of s = ±1 (u and −u share one sign): the ELU
+    derivative and |x − y| = |y − x| are proved; a claim right on one side of a kink only is not."""
+    from derivcheck.verdict.proof import attempt
+
+    x, y = sp.symbols("x y", real=True)
+    a = sp.Symbol("a", positive=True)
+    relu = sp.Max(0, x)
+    elu = relu + a * (sp.exp(x - relu) - 1)
+    step = sp.Heaviside(x)
+    right = step + (1 - step) * a * sp.exp(x)
+    proof = attempt([sp.diff(elu, x) - right], 10.0, cheap=True)
+    assert proof.outcome == "proved" and "sign cases" in proof.methods[0]
+    mirrored = sp.exp(sp.Abs(x - y)) * sp.sign(y - x) + sp.exp(sp.Abs(y - x)) * sp.sign(x - y)
+    assert attempt([mirrored], 10.0, cheap=True).outcome == "proved"
+    for slip in (sp.diff(elu, x) - a * sp.exp(x), sp.Abs(x) - x, sp.diff(elu, x) - right + sp.exp(-x) / 10**40):
+        assert attempt([slip], 10.0).outcome != "proved", slip
+
+
+KINKS = [sp.Max(0, x - sp.Rational(1, 3)), sp.Abs(x + 2), sp.Min(x, 1) ** 2, sp.exp(x - sp.Max(0, x)), x * sp.Abs(x)]
+kinked = st.recursive(st.sampled_from(KINKS + ATOMS[:4]),
+                      lambda inner: st.one_of(st.tuples(inner, inner).map(lambda p: p[0] * p[1]),
+                                              st.tuples(inner, inner).map(lambda p: p[0] + p[1])), max_leaves=3)
+ONE_SIDED = [sp.Heaviside(x - sp.Rational(1, 3)) * x / 7, (x + sp.Abs(x)) * sp.exp(x) / 10**40,
+             sp.Max(0, sp.Rational(1, 5) - sp.Abs(x + 2)), sp.Rational(1, 10**30)]
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(kinked, st.sampled_from(ONE_SIDED), st.integers(0, 19))
+def test_sign_cases_prove_kinked_derivatives_and_never_a_one_sided_slip(f, slip, seed):
+    """The derivative of a function with kinks, against itself with |u| written u·sign(u): never
+    disproved; plus a term that is nonzero on one side of some kink only: never proved."""
+    from derivcheck.verdict.proof import attempt
+
+    truth = sp.diff(f, x)
+    rewritten = truth.replace(sp.Abs, lambda u: u * sp.sign(u))
+    assert attempt([rewritten - truth], 10.0, seed=seed).outcome in ("proved", "no")
+    assert attempt([truth + slip - truth.replace(sp.Abs, lambda u: u * sp.sign(u))], 10.0, seed=seed).outcome != "proved"
