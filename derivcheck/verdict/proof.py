@@ -14,7 +14,6 @@ show the claim wrong where the plain difference cancels to noise.
 
 from __future__ import annotations
 
-import itertools
 import math
 import signal
 import threading
@@ -31,7 +30,7 @@ EXPAND_OPS = 250
 SIMPLIFY_OPS = 150
 SIMPLIFY_SYMBOLS = 8  # simplify's cost grows fast with the variables and with |·| and sign in it
 EXPAND_TERMS = 2_000  # estimated terms after expansion
-SIGN_KINKS = 4  # |·| and sign of at most this many arguments are split into their 2^k sign cases
+SIGN_CASES = 16  # sign cases of the kinks a proof may split into
 EXP_POWER = 8  # exp(k·m) becomes exp(m)^k up to this |k| (a larger power costs more than it proves)
 
 
@@ -134,8 +133,8 @@ def _signs_as_symbols(d):
     whatever the signs. Returns (new d, the sign symbols) or None.
     """
     functions = d.atoms(sp.Function)
-    if not functions or any(not isinstance(f, (sp.Abs, sp.sign)) for f in functions):
-        return None
+    if not functions or any(not isinstance(f, (sp.Abs, sp.sign)) or f.args[0].has(sp.Abs, sp.sign) for f in functions):
+        return None  # nested kinks are split case by case (_by_sign_cases)
     units, swap = [], {}
     for f in sorted(functions, key=sp.default_sort_key):
         u = f.args[0]
@@ -198,53 +197,87 @@ def _zero(d, proof: Proof, cheap: bool, seed: int, definitions=()):
 
 
 def _by_sign_cases(d, proof: Proof, seed: int, definitions=()) -> bool:
-    """|u| = s·u and sign(u) = s, then every combination of s = ±1 over the distinct u (possible or
-    not): d vanishing in each case, by the identity test, vanishes wherever no u is 0, which is where
-    the derivative exists (max, min and the step are |·| and sign by now). Proves the ELU, Huber and
-    clipping derivatives that a free |u| hides."""
+    """Split on the sign of one innermost kink argument u at a time (max, min and the step are |·| and
+    sign by now), u and −u alike, until no kink is left; d vanishing in every case, by the identity
+    test, vanishes wherever no u is 0, which is where the derivative exists. Where u is linear in a
+    variable v, the case u = ±τ (τ > 0) is written by solving for v, so sympy settles the kinks that
+    the case decides (|k − r| in Huber once r and k − r have signs) and impossible cases vanish."""
     if not d.has(sp.Abs, sp.sign):
         return False
-    signs: dict = {}
-
-    def mark(e):
-        if not isinstance(e, (sp.Abs, sp.sign)):
-            return e
-        u = e.args[0]
-        flip = -1 if u.could_extract_minus_sign() else 1  # |−u| and sign(−u) read u's sign
-        s = signs.setdefault(flip * u, sp.Dummy("s"))
-        return flip * u * s if isinstance(e, sp.Abs) else flip * s
-
-    marked = bottom_up(d, mark)
-    if len(signs) > SIGN_KINKS:
+    left, methods = [SIGN_CASES], []
+    if not _split_signs(d, left, methods, seed, definitions):
         return False
-    methods = []
-    for case in itertools.product((1, -1), repeat=len(signs)):
-        branch = marked.xreplace(dict(zip(signs.values(), case)))
-        scratch = Proof("proved")
-        if branch == 0:
-            continue
-        if is_rational_function(branch):
-            tested = identity_test([branch], seed, definitions)
-            if tested is None or tested[0] != "proved":
-                return False
-            methods.append(tested[1])
-        elif _functions_as_symbols(branch, scratch, seed, definitions):
-            methods.extend(scratch.methods)
-        else:
-            return False
-    cases = f"in each of the {2 ** len(signs)} sign cases of |·|, max and min"
+    cases = f"in each of the {SIGN_CASES - left[0]} sign cases of |·|, max and min"
     proof.methods.append(f"{cases}: {methods[0]}" if methods else f"claim − truth is 0 {cases}")
     return True
 
 
+def _split_signs(d, left: list, methods: list, seed: int, definitions) -> bool:
+    kinks = d.atoms(sp.Abs, sp.sign)
+    if not kinks:
+        left[0] -= 1
+        return left[0] >= 0 and _kink_free_zero(d, methods, seed, definitions)
+    u = min((k.args[0] for k in kinks if not k.args[0].has(sp.Abs, sp.sign)), key=sp.default_sort_key)
+    u = -u if u.could_extract_minus_sign() else u
+    return all(_split_signs(_with_sign(d, u, s, not definitions), left, methods, seed, definitions) for s in (1, -1))
+
+
+def _with_sign(d, u, s: int, solve: bool):
+    """d where sign(u) = s: u = s·τ solved for a variable it is linear in (the one that leaves the fewest
+    kinks), else |±u| → s·u and sign(±u) → ±s. Not solved when kept nodes' definitions read the
+    variables (they would keep the old one), nor under derivatives (a variable there is no value)."""
+    best = None
+    if solve and not d.has(sp.Derivative, sp.Subs):
+        tau = sp.Dummy("tau", positive=True)
+        for v in sorted(u.free_symbols, key=sp.default_sort_key):
+            c = sp.diff(u, v)
+            if c.is_Rational and c != 0:
+                branch = d.xreplace({v: (s * tau - (u - c * v)) / c})
+                if best is None or len(branch.atoms(sp.Abs, sp.sign)) < len(best.atoms(sp.Abs, sp.sign)):
+                    best = branch
+    if best is not None:
+        return best
+
+    def fix(e):
+        if isinstance(e, (sp.Abs, sp.sign)) and e.args[0] in (u, -u):
+            same = 1 if e.args[0] == u else -1
+            return s * u if isinstance(e, sp.Abs) else same * s
+        return e
+
+    return bottom_up(d, fix)
+
+
+def _kink_free_zero(d, methods: list, seed: int, definitions) -> bool:
+    """One sign case: 0 as it stands, by the identity test, or with function values as free variables."""
+    if d == 0:
+        return True
+    if is_rational_function(d):
+        tested = identity_test([d], seed, definitions)
+        if tested is None or tested[0] != "proved":
+            return False
+        methods.append(tested[1])
+        return True
+    scratch = Proof("proved")
+    if _functions_as_symbols(d, scratch, seed, definitions):
+        methods.extend(scratch.methods)
+        return True
+    return False
+
+
 def _functions_as_symbols(d, proof: Proof, seed: int, definitions=()) -> bool:
-    """exp(a + b) → exp(a)·exp(b), then every function application and irrational power a fresh symbol:
-    if what is left is a rational function that is identically 0, so is d (whatever values those
-    applications take). Proves shift invariances and the like without simplify."""
+    """tanh, sinh and cosh in exp, exp(a + b) → exp(a)·exp(b), then every function application and
+    irrational power a fresh symbol: if what is left is a rational function that is identically 0, so
+    is d (whatever values those applications take). Proves shift invariances and the like without
+    simplify."""
     if not d.atoms(sp.Function) and is_rational_function(d):
         return False
-    split = _roots_as_powers(bottom_up(d, lambda e: sp.Mul(*[sp.exp(t) for t in sp.Add.make_args(sp.expand(e.args[0]))])
-                                       if isinstance(e, sp.exp) else e))
+
+    def in_exp(e):  # tanh, sinh, cosh in exp (exact); exp(a + b) = exp(a)·exp(b)
+        if isinstance(e, (sp.tanh, sp.sinh, sp.cosh)):
+            e = e.rewrite(sp.exp)
+        return e if not isinstance(e, sp.exp) else sp.Mul(*[sp.exp(t) for t in sp.Add.make_args(sp.expand(e.args[0]))])
+
+    split = _roots_as_powers(bottom_up(d, in_exp))
     names: dict = {}
 
     def symbol(e):

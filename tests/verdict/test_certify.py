@@ -235,6 +235,31 @@ def test_kinks_are_split_into_their_sign_cases_in_a_proof():
         assert attempt([slip], 10.0).outcome != "proved", slip
 
 
+def test_nested_kinks_split_one_sign_at_a_time_and_impossible_cases_vanish():
+    """Huber: ρ = min(|r|, k)²/2 + k·max(|r| − k, 0) has ρ' = clip(r, −k, k). Solving r = ±τ, then
+    k − τ = ±τ', settles every kink that a case decides; the nested cases that cannot happen vanish.
+    A clip at the wrong place, or no clip, is not proved."""
+    from derivcheck.verdict.proof import attempt
+
+    r = sp.Symbol("r", real=True)
+    k = sp.Symbol("k", positive=True)
+    rho = sp.Min(sp.Abs(r), k) ** 2 / 2 + k * sp.Max(sp.Abs(r) - k, 0)
+    clip = sp.Max(sp.Min(r, k), -k)
+    proof = attempt([sp.diff(rho, r) - clip], 10.0, cheap=True)
+    assert proof.outcome == "proved" and "sign cases" in proof.methods[0]
+    for slip in (r, sp.Max(sp.Min(r, k), -2 * k), sp.Max(sp.Min(r, k / 2), -k)):
+        assert attempt([sp.diff(rho, r) - slip], 10.0).outcome != "proved", slip
+
+
+def test_hyperbolic_functions_are_read_in_exp_in_a_proof():
+    """log-cosh' = tanh: tanh(r) and (eʳ − e⁻ʳ)/(eʳ + e⁻ʳ) are one value once tanh is written in exp."""
+    from derivcheck.verdict.proof import attempt
+
+    logcosh = sp.log((sp.exp(x) + sp.exp(-x)) / 2)
+    assert attempt([sp.diff(logcosh, x) - sp.tanh(x)], 10.0, cheap=True).outcome == "proved"
+    assert attempt([sp.diff(logcosh, x) - 1 / sp.cosh(x)], 10.0, cheap=True).outcome != "proved"
+
+
 KINKS = [sp.Max(0, x - sp.Rational(1, 3)), sp.Abs(x + 2), sp.Min(x, 1) ** 2, sp.exp(x - sp.Max(0, x)), x * sp.Abs(x)]
 kinked = st.recursive(st.sampled_from(KINKS + ATOMS[:4]),
                       lambda inner: st.one_of(st.tuples(inner, inner).map(lambda p: p[0] * p[1]),
