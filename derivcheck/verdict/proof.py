@@ -115,12 +115,18 @@ def _fold(args, pair):
     return out
 
 
-def is_rational_function(d) -> bool:
-    """Only +, ·, integer powers, rationals and real symbols (cancel decides these)."""
+KINKS = (sp.Max, sp.Min, sp.Abs, sp.sign, sp.Heaviside)
+
+
+def is_rational_function(d, kinks: bool = False) -> bool:
+    """Only +, ·, integer powers, rationals and real symbols (cancel decides these); with `kinks`,
+    also max, min, |·|, sign and the step (rational on each side of every kink)."""
     for node in sp.preorder_traversal(d):
         if node.is_Symbol or node.is_Rational or node.is_Add or node.is_Mul:
             continue
         if node.is_Pow and node.exp.is_Integer:
+            continue
+        if kinks and isinstance(node, KINKS):
             continue
         return False
     return True
@@ -217,9 +223,24 @@ def _split_signs(d, left: list, methods: list, seed: int, definitions) -> bool:
     if not kinks:
         left[0] -= 1
         return left[0] >= 0 and _kink_free_zero(d, methods, seed, definitions)
-    u = min((k.args[0] for k in kinks if not k.args[0].has(sp.Abs, sp.sign)), key=sp.default_sort_key)
+    innermost = [k.args[0] for k in kinks if not k.args[0].has(sp.Abs, sp.sign)]
+    outside = [u for u in innermost if u in _kink_arguments_outside_functions(d)]
+    u = min(outside or innermost, key=sp.default_sort_key)  # first a kink a case settles outright, not one in exp(…)
     u = -u if u.could_extract_minus_sign() else u
     return all(_split_signs(_with_sign(d, u, s, not definitions), left, methods, seed, definitions) for s in (1, -1))
+
+
+def _kink_arguments_outside_functions(d) -> set:
+    """The arguments of the |·| and sign of d that are not inside another function (exp, log, …)."""
+    found, stack = set(), [d]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, (sp.Abs, sp.sign)):
+            found.add(e.args[0])
+            stack.append(e.args[0])
+        elif not (isinstance(e, sp.Function) or e.is_Atom):
+            stack.extend(e.args)
+    return found
 
 
 def _with_sign(d, u, s: int, solve: bool):
@@ -349,9 +370,11 @@ def canonical_subs(d):
     return d.replace(lambda e: isinstance(e, sp.Subs), rename)
 
 
-def attempt(differences: list, seconds: float, cheap: bool = False, seed: int = 0, definitions=()) -> Proof:
+def attempt(differences: list, seconds: float, cheap: bool = False, seed: int = 0, definitions=(),
+            proof_only: bool = False) -> Proof:
     """Try to show every difference is 0; collect the nonzero forms met on the way. `definitions`:
-    the kept nodes (identity.Defined) whose symbols the differences may read."""
+    the kept nodes (identity.Defined) whose symbols the differences may read. `proof_only`: stop at
+    the first entry not shown 0 (an attempt whose forms and disproofs would not count)."""
     use_alarm = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
     previous = signal.signal(signal.SIGALRM, _alarm) if use_alarm else None
     deadline = time.monotonic() + seconds
@@ -378,6 +401,8 @@ def attempt(differences: list, seconds: float, cheap: bool = False, seed: int = 
                 return Proof("disproved", proof.forms, proof.methods)
             if zero is None and proof.outcome == "proved":
                 proof.outcome = "no"
+            if zero is None and proof_only:
+                return proof
         return proof
     finally:
         if use_alarm:

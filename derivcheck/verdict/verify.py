@@ -490,10 +490,9 @@ class Checker:
         forms = first.forms
         rational = {} if self.sym.kept else self.rational_nodes()
         if any(d.free_symbols & rational.keys() for d in local):
-            middle = attempt([replace(d, rational) for d in local], budget, True, self.seed)  # cheap steps only
-            if middle.outcome == "proved":
+            middle = attempt([replace(d, rational) for d in local], budget, True, self.seed, proof_only=True)
+            if middle.outcome == "proved":  # cheap steps, up to the first entry it cannot show to be 0
                 return middle
-            forms = middle.forms + forms
         if not (self.sym.substitutable(truth, each=True) and self.sym.substitutable(value, each=True)):
             return type(first)("no" if first.outcome == "disproved" else first.outcome, forms)
         second = attempt(self.differences(truth, value), budget, cheap, self.seed,
@@ -502,14 +501,15 @@ class Checker:
         return second
 
     def rational_nodes(self) -> dict:
-        """Each node symbol whose definition is a rational function → that definition, written in the
-        inputs and the other nodes' symbols (sound: equal by definition); the others stay free."""
+        """Each node symbol whose definition is a rational function, kinks allowed (relu(a): the proof
+        splits on their signs) → that definition, written in the inputs and the other nodes' symbols
+        (sound: equal by definition); the others stay free."""
         if self._rational is None:
             self._rational = {}
             for node in self.graph.node_names:
                 for s, e in zip(self.sym.symbols[node].flat, self.sym.local[node].flat):
                     e = sp.sympify(e)
-                    if is_rational_function(e) and e.count_ops() <= RATIONAL_NODE_OPS:
+                    if is_rational_function(e, kinks=True) and e.count_ops() <= RATIONAL_NODE_OPS:
                         self._rational[s] = e.xreplace(self._rational)
         return self._rational
 

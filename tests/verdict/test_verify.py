@@ -534,3 +534,23 @@ def test_exp_of_minus_a_is_the_inverse_of_exp_a_in_a_proof(claim, verdict):
     gradient y − t is proved with each exp a free variable."""
     result = one(claims(f"{{of: E, wrt: a, is: '{claim}'}}", head=CROSS_ENTROPY))
     assert result.verdict == verdict, result.message
+
+
+RELU_LAYER = """
+inputs: {x: {shape: [3]}, W: {shape: [2, 3]}, c: {shape: [2]}}
+nodes:
+  a: W @ x
+  h: relu(a)
+  L: c.T @ h
+"""
+
+
+@pytest.mark.parametrize("claim, verdict", [
+    ("((relu(a)/a) * c) @ x.T", "proved"),
+    ("c @ x.T", "wrong"),
+    ("((relu(a)/a) * c) @ x.T + 10**-40", "wrong"),
+])
+def test_a_relu_gate_written_as_relu_a_over_a_is_proved(claim, verdict):
+    """The gate relu(a)/a meets sympy's step (each sign of a is a case); no gate, or a tiny term, is wrong."""
+    result = one(claims(f"{{of: L, wrt: W, is: '{claim}'}}", head=RELU_LAYER))
+    assert result.verdict == verdict, result.message
