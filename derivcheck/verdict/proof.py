@@ -247,15 +247,15 @@ def _with_sign(d, u, s: int, solve: bool):
     """d where sign(u) = s: u = s·τ solved for a variable it is linear in (the one that leaves the fewest
     kinks), else |±u| → s·u and sign(±u) → ±s. Not solved when kept nodes' definitions read the
     variables (they would keep the old one), nor under derivatives (a variable there is no value)."""
-    best = None
+    best, kinks = None, len(d.atoms(sp.Abs, sp.sign))
     if solve and not d.has(sp.Derivative, sp.Subs):
         tau = sp.Dummy("tau", positive=True)
         for v in sorted(u.free_symbols, key=sp.default_sort_key):
             c = sp.diff(u, v)
             if c.is_Rational and c != 0:
                 branch = d.xreplace({v: (s * tau - (u - c * v)) / c})
-                if best is None or len(branch.atoms(sp.Abs, sp.sign)) < len(best.atoms(sp.Abs, sp.sign)):
-                    best = branch
+                if len(branch.atoms(sp.Abs, sp.sign)) < (kinks if best is None else len(best.atoms(sp.Abs, sp.sign))):
+                    best = branch  # fewer kinks than before: each split makes progress
     if best is not None:
         return best
 
