@@ -260,7 +260,8 @@ def test_hyperbolic_functions_are_read_in_exp_in_a_proof():
     assert attempt([sp.diff(logcosh, x) - 1 / sp.cosh(x)], 10.0, cheap=True).outcome != "proved"
 
 
-KINKS = [sp.Max(0, x - sp.Rational(1, 3)), sp.Abs(x + 2), sp.Min(x, 1) ** 2, sp.exp(x - sp.Max(0, x)), x * sp.Abs(x)]
+KINKS = [sp.Max(0, x - sp.Rational(1, 3)), sp.Abs(x + 2), sp.Min(x, 1) ** 2, sp.exp(x - sp.Max(0, x)), x * sp.Abs(x),
+         sp.Min(sp.Abs(x), 2) ** 2, sp.Max(sp.Abs(x) - 1, 0), sp.Abs(sp.Abs(x - 1) - 3)]  # nested: Huber-like
 kinked = st.recursive(st.sampled_from(KINKS + ATOMS[:4]),
                       lambda inner: st.one_of(st.tuples(inner, inner).map(lambda p: p[0] * p[1]),
                                               st.tuples(inner, inner).map(lambda p: p[0] + p[1])), max_leaves=3)
@@ -268,7 +269,7 @@ ONE_SIDED = [sp.Heaviside(x - sp.Rational(1, 3)) * x / 7, (x + sp.Abs(x)) * sp.e
              sp.Max(0, sp.Rational(1, 5) - sp.Abs(x + 2)), sp.Rational(1, 10**30)]
 
 
-@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(kinked, st.sampled_from(ONE_SIDED), st.integers(0, 19))
 def test_sign_cases_prove_kinked_derivatives_and_never_a_one_sided_slip(f, slip, seed):
     """The derivative of a function with kinks, against itself with |u| written u·sign(u): never
