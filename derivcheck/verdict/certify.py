@@ -83,9 +83,11 @@ def _status(balls: list, n: int, tolerance, digits: int):
 
 
 def rel_error(claimed: list, true: list) -> float:
-    """‖claim − truth‖ / ‖truth‖ (Frobenius), for approximations."""
-    diff = mpmath.sqrt(mpmath.fsum((mpmath.mpf(a) - mpmath.mpf(b)) ** 2 for a, b in zip(claimed, true)))
-    norm = mpmath.sqrt(mpmath.fsum(mpmath.mpf(b) ** 2 for b in true))
+    """‖claim − truth‖ / ‖truth‖ (Frobenius), for approximations; at ZERO_DIGITS digits, so that two
+    midpoints equal to 30 digits do not differ by a float's rounding."""
+    with mpmath.workdps(ZERO_DIGITS):
+        diff = mpmath.sqrt(mpmath.fsum((mpmath.mpf(a) - mpmath.mpf(b)) ** 2 for a, b in zip(claimed, true)))
+        norm = mpmath.sqrt(mpmath.fsum(mpmath.mpf(b) ** 2 for b in true))
     if norm == 0:
         return 0.0 if diff == 0 else float("inf")
     return float(diff / norm)

@@ -554,3 +554,10 @@ def test_a_relu_gate_written_as_relu_a_over_a_is_proved(claim, verdict):
     """The gate relu(a)/a meets sympy's step (each sign of a is a case); no gate, or a tiny term, is wrong."""
     result = one(claims(f"{{of: L, wrt: W, is: '{claim}'}}", head=RELU_LAYER))
     assert result.verdict == verdict, result.message
+
+
+def test_an_approximation_that_is_exact_has_relative_error_0():
+    """Becker–LeCun's eq. (10) is exact for one hidden layer: claim and truth agree to every certified
+    digit, and the error is 0, not the last bit of a float."""
+    (result,) = run_file(str(SEED_1B.parent / "ex2-becker-lecun-2layer.yaml")).claims
+    assert result.verdict == "approximate" and result.max_rel_error == 0.0, result.message
