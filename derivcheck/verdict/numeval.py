@@ -219,6 +219,8 @@ def _ball(value) -> arb:
     """An input as an Arb ball: a Fraction (exact where binary allows), an mpmath (mid, rad) pair or an mpf."""
     if isinstance(value, Fraction):
         return arb(fmpq(value.numerator, value.denominator))
+    if isinstance(value, int):
+        return arb(value)
     if isinstance(value, str):  # an input already INVALID or UNSURE
         raise _Undefined(value)
     if isinstance(value, tuple):
