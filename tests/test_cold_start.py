@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-HEAVY = ("sympy", "numpy", "mpmath")
+HEAVY = ("sympy", "numpy", "mpmath", "flint")
 
 PROBE = """
 import atexit, json, sys
