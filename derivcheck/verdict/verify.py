@@ -506,11 +506,9 @@ class Checker:
         (sound: equal by definition); the others stay free."""
         if self._rational is None:
             self._rational = {}
-            for node in self.graph.node_names:
-                for s, e in zip(self.sym.symbols[node].flat, self.sym.local[node].flat):
-                    e = sp.sympify(e)
-                    if is_rational_function(e, kinks=True) and e.count_ops() <= RATIONAL_NODE_OPS:
-                        self._rational[s] = e.xreplace(self._rational)
+            for s, e in self.node_entries():
+                if is_rational_function(e, kinks=True) and e.count_ops() <= RATIONAL_NODE_OPS:
+                    self._rational[s] = e.xreplace(self._rational)
         return self._rational
 
     def roots_as_nodes(self, d):
@@ -519,10 +517,9 @@ class Checker:
         roots = self._roots
         if roots is None:
             roots = self._roots = {}
-            for node in self.graph.node_names:
-                for s, e in zip(self.sym.symbols[node].flat, self.sym.local[node].flat):
-                    if isinstance(e, sp.Pow) and e.exp.is_Rational and not e.exp.is_Integer and not e.base.is_number:
-                        roots[e.base] = (e.exp, s)
+            for s, e in self.node_entries():
+                if e.is_Pow and e.exp.is_Rational and not e.exp.is_Integer and not e.base.is_number:
+                    roots[e.base] = (e.exp, s)
         if not roots or not d.has(*roots):
             return d
 
@@ -553,9 +550,13 @@ class Checker:
     def node_definitions(self) -> dict:
         """Each node's defining expression → the node's symbol (tanh(a1[i]) → z1[i]): equal by definition,
         and what is left is often a rational function of independent symbols."""
-        return {e: s for node in self.graph.node_names for e, s in zip(self.sym.local[node].flat,
-                                                                        self.sym.symbols[node].flat)
-                if isinstance(e, sp.Basic) and not e.is_Atom}
+        return {e: s for s, e in self.node_entries() if not e.is_Atom}
+
+    def node_entries(self):
+        """(a node's entry symbol, the sympy expression that defines it), in evaluation order."""
+        for node in self.graph.node_names:
+            for s, e in zip(self.sym.symbols[node].flat, self.sym.local[node].flat):
+                yield s, sp.sympify(e)
 
     def domain_substitution(self) -> dict:
         """For symmetric inputs, the lower triangle's symbols become the upper triangle's;
