@@ -280,3 +280,8 @@ def test_sign_cases_prove_kinked_derivatives_and_never_a_one_sided_slip(f, slip,
     rewritten = truth.replace(sp.Abs, lambda u: u * sp.sign(u))
     assert attempt([rewritten - truth], 10.0, seed=seed).outcome in ("proved", "no")
     assert attempt([truth + slip - truth.replace(sp.Abs, lambda u: u * sp.sign(u))], 10.0, seed=seed).outcome != "proved"
+
+
+def test_an_int_input_beyond_a_floats_reach_is_read_exactly():
+    (ball,) = Compiled([x], [x - 2**60 - 1]).balls([2**60 + 1], 30)
+    assert ball == (0, 0)
