@@ -477,10 +477,10 @@ class Checker:
 
     def prove(self, truth: np.ndarray, value: np.ndarray, cheap: bool = False):
         """Three ways, each sound, from cheap to costly: in node symbols (free variables there); with the
-        rational nodes substituted (the others stay free, so 1/σ and u = (a − μ)/σ meet); in the inputs
-        if that is not too large. 'disproved' only counts in the inputs, where the variables are
-        independent. `cheap`: only the structural and rational steps (before sampling, or after a
-        counterexample)."""
+        rational nodes substituted (the others stay free, so 1/σ and u = (a − μ)/σ meet; cheap steps
+        only, so only in the cheap attempt, which compare always makes first); in the inputs if that is
+        not too large. 'disproved' only counts in the inputs, where the variables are independent.
+        `cheap`: only the structural and rational steps (before sampling, or after a counterexample)."""
         budget = max(1.0, float(self.timeout)) / 3  # a safety net only: the size gates bound each step
         swap = {**self.domain_substitution(), **self.node_definitions()}
         local = [self.roots_as_nodes(sp.sympify(c - t).xreplace(swap)) for c, t in zip(value.flat, truth.flat)]
@@ -488,7 +488,7 @@ class Checker:
         if first.outcome == "proved":
             return first
         forms = first.forms
-        rational = {} if self.sym.kept else self.rational_nodes()
+        rational = {} if self.sym.kept or not cheap else self.rational_nodes()
         if any(d.free_symbols & rational.keys() for d in local):
             middle = attempt([replace(d, rational) for d in local], budget, True, self.seed, proof_only=True)
             if middle.outcome == "proved":  # cheap steps, up to the first entry it cannot show to be 0
